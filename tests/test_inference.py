@@ -1,0 +1,70 @@
+"""The committed model: loads as the app loads it, scores on MNIST, and its LiteRT export
+answers as the Keras file does."""
+
+import numpy as np
+import pytest
+
+from digitpad.classify import classify, classify_inputs, describe
+from digitpad.inference import DEFAULT_MODEL, KerasModel, ModelFileError, load_model
+from digitpad.preprocess import NoInkError
+from conftest import draw
+
+
+def test_committed_model_scores_on_mnist_test_set(model, mnist_test):
+    x, y = mnist_test
+    probabilities = classify_inputs(model, x.reshape(-1, 28, 28, 1).astype(np.float32))
+    assert probabilities.shape == (len(x), 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert (probabilities.argmax(axis=1) == y).mean() >= 0.995
+
+
+def test_litert_export_matches_keras_file(model, mnist_test):
+    x, _ = mnist_test
+    batch = x[:500].reshape(-1, 28, 28, 1).astype(np.float32)
+    keras_model = KerasModel(DEFAULT_MODEL)
+    assert type(model).__name__ == "LiteRTModel"
+    np.testing.assert_allclose(model.predict(batch), keras_model.predict(batch), atol=1e-5)
+
+
+def test_single_and_batched_calls_agree(model, mnist_test):
+    x, _ = mnist_test
+    batch = x[:8].reshape(-1, 28, 28, 1).astype(np.float32)
+    one_by_one = np.concatenate([model.predict(image[None]) for image in batch])
+    np.testing.assert_allclose(one_by_one, model.predict(batch), atol=1e-6)
+
+
+def test_keras_fallback_when_no_export(tmp_path, mnist_test):
+    keras_only = tmp_path / "digitpad.keras"
+    keras_only.write_bytes(DEFAULT_MODEL.read_bytes())
+    fallback = load_model(keras_only)
+    assert type(fallback).__name__ == "KerasModel"
+    x, y = mnist_test
+    guesses = fallback.predict(x[:200].reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
+    assert (guesses == y[:200]).mean() > 0.98
+
+
+@pytest.mark.parametrize("content", [None, b"not a model at all", b"PK\x03\x04broken zip"])
+def test_missing_or_broken_model_says_how_to_fix(tmp_path, content):
+    path = tmp_path / "digitpad.keras"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelFileError, match="python train_model.py"):
+        load_model(path, prefer_litert=False)
+
+
+def test_drawn_fixture_digits_are_read(model, drawn_digits):
+    right = [int(np.argmax(classify(model, draw(d)))) == d["label"] for d in drawn_digits]
+    assert np.mean(right) >= 0.97
+
+
+def test_blank_canvas_returns_no_prediction(model):
+    with pytest.raises(NoInkError):
+        classify(model, np.full((448, 448, 4), 255, np.uint8))
+
+
+def test_describe_says_when_unsure():
+    sure = np.eye(10)[7] * 0.9 + 0.01
+    assert describe(sure) == "It's a 7 (91% sure)."
+    unsure = np.zeros(10)
+    unsure[[4, 9]] = [0.45, 0.4]
+    assert describe(unsure) == "Not sure: 4 or 9?"
