@@ -1,0 +1,105 @@
+"""Pen-drawn digits as a browser sketchpad would show them.
+
+The drawn-digit files hold strokes (lists of `[x, y]` tablet points, y pointing up). These
+functions render them as Gradio's Sketchpad sends a drawing to the server: a white opaque
+background, black ink on a transparent layer, and their composite, all `(S, S, 4) uint8`.
+
+    >>> value = sketchpad_value(render_strokes(strokes, canvas_size=400, height=240,
+    ...                                        centre=(200, 200), radius=6))
+    >>> sorted(value)
+    ['background', 'composite', 'layers']
+"""
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+SUPERSAMPLE = 2  # Browsers anti-alias strokes; drawing at 2× and shrinking does the same.
+GRADIO_DEFAULT_RADIUS = 25  # Gradio's "auto" brush: a 25 px radius on an 800 px canvas.
+
+
+def load_drawn_digits(path):
+    """Read a `.jsonl(.gz)` of `{"label", "writer", "strokes"}` records into a list of dicts."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def render_strokes(strokes, canvas_size, height, centre, radius, width=None):
+    """Draw tablet strokes as black ink on a transparent `(S, S, 4) uint8` layer.
+
+    The digit is flipped upright, scaled so that its height is `height` px (or its width
+    `width` px if given and that is smaller), its box centred on `centre` (x, y), and stroked
+    with a round brush of `radius` px, as a sketchpad's pen draws.
+    """
+    points = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
+    every = np.concatenate(points)
+    low, high = every.min(axis=0), every.max(axis=0)
+    span = np.maximum(high - low, 1.0)
+    scale = height / span[1]
+    if width is not None:
+        scale = min(scale, width / span[0])
+    middle = (low + high) / 2
+    k = SUPERSAMPLE
+    mask = Image.new("L", (canvas_size * k, canvas_size * k), 0)
+    draw = ImageDraw.Draw(mask)
+    r = radius * k
+    for stroke in points:
+        xy = np.empty_like(stroke)
+        xy[:, 0] = (stroke[:, 0] - middle[0]) * scale + centre[0]
+        xy[:, 1] = (middle[1] - stroke[:, 1]) * scale + centre[1]  # Tablet y points up.
+        xy *= k
+        flat = [tuple(p) for p in xy]
+        if len(flat) > 1:
+            draw.line(flat, fill=255, width=max(1, round(2 * r)), joint="curve")
+        for x, y in flat:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    mask = mask.resize((canvas_size, canvas_size), Image.Resampling.BOX)
+    layer = np.zeros((canvas_size, canvas_size, 4), dtype=np.uint8)
+    layer[:, :, 3] = np.asarray(mask)
+    return layer
+
+
+def sketchpad_value(layer: np.ndarray) -> dict:
+    """The dict Gradio's Sketchpad hands the server for one ink layer over a white background."""
+    background = np.full_like(layer, 255)
+    composite = Image.alpha_composite(Image.fromarray(background), Image.fromarray(layer))
+    return {"background": background, "layers": [layer], "composite": np.asarray(composite)}
+
+
+def random_condition(rng: np.random.Generator, aspect: float = 1.0) -> dict:
+    """Draw one way a person might put a digit on a sketchpad.
+
+    Canvas 280–800 px; brush radius from a thin pen (1.5 px) to Gradio's default scaled to the
+    canvas; digit height 30–85% of the canvas; placed anywhere it fits. `aspect` is the digit's
+    width over height, so the placement keeps it on the canvas.
+    """
+    canvas_size = int(rng.integers(280, 801))
+    radius = float(rng.uniform(1.5, GRADIO_DEFAULT_RADIUS * canvas_size / 800))
+    height = float(rng.uniform(0.30, 0.85)) * canvas_size
+    width = min(height * aspect, 0.9 * canvas_size)
+    margin_x = (width / 2) + radius + 1
+    margin_y = (height / 2) + radius + 1
+    centre = (
+        float(rng.uniform(margin_x, max(margin_x, canvas_size - margin_x))),
+        float(rng.uniform(margin_y, max(margin_y, canvas_size - margin_y))),
+    )
+    return {"canvas_size": canvas_size, "height": height, "width": width,
+            "centre": centre, "radius": radius}
+
+
+def aspect_of(strokes) -> float:
+    """Width over height of a drawing's strokes."""
+    every = np.concatenate([np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes])
+    span = np.maximum(every.max(axis=0) - every.min(axis=0), 1.0)
+    return float(span[0] / span[1])
+
+
+def render_random(strokes, rng: np.random.Generator) -> tuple[dict, dict]:
+    """Render strokes under a random sketchpad condition: `(sketchpad value, condition)`."""
+    condition = random_condition(rng, aspect_of(strokes))
+    return sketchpad_value(render_strokes(strokes, **condition)), condition

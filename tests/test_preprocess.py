@@ -1,0 +1,146 @@
+"""Preprocessing: any picture → MNIST's 28×28 recipe, checked on real drawn strokes."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import draw
+from digitpad.preprocess import (
+    MNIST_STROKE_WIDTH,
+    NoInkError,
+    digit_stroke_width,
+    preprocess,
+    to_grayscale,
+)
+
+
+def similarity(a, b) -> float:
+    """Pearson correlation of two 28×28 inputs, best over shifts of up to one pixel (centring
+    by mass rounds to whole pixels): 1 for the same picture."""
+    a, b = a[:, :, 0] if a.ndim == 3 else a, b[:, :, 0] if b.ndim == 3 else b
+    return max(
+        float(np.corrcoef(np.roll(a, (dy, dx), axis=(0, 1)).ravel(), b.ravel())[0, 1])
+        for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+    )
+
+
+@pytest.fixture(scope="module")
+def reference(drawn_digits):
+    """A drawn 3 at a comfortable size in the middle of a 448 px canvas, and its input."""
+    record = next(d for d in drawn_digits if d["label"] == 3)
+    return record, preprocess(draw(record))
+
+
+def test_output_is_mnist_shaped(reference):
+    _, model_input = reference
+    assert model_input.shape == (28, 28, 1) and model_input.dtype == np.float32
+    assert 0 <= model_input.min() and model_input.max() <= 255
+    assert model_input.max() > 200  # Ink is bright ...
+    assert model_input[0].max() == 0 and model_input[:, 0].max() == 0  # ... on a dark margin.
+    rows = np.flatnonzero(model_input[:, :, 0].max(axis=1) > 0)
+    cols = np.flatnonzero(model_input[:, :, 0].max(axis=0) > 0)
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (19, 20, 21)
+
+
+@pytest.mark.parametrize(
+    "canvas_size, height, centre, radius",
+    [
+        (448, 90, (60, 70), 3),       # small, top-left, thin pen
+        (800, 680, (400, 400), 25),   # large, Gradio's default brush
+        (300, 120, (230, 220), 10),   # small, bottom-right, fat brush
+        (600, 250, (150, 420), 2),    # off-centre, very thin pen
+        (800, 680, (400, 400), 1.5),  # large, hairline
+    ],
+)
+def test_size_position_and_brush_give_nearly_the_same_input(reference, canvas_size, height, centre, radius):
+    record, expected = reference
+    got = preprocess(draw(record, canvas_size, height, centre, radius))
+    assert similarity(got, expected) > 0.9
+
+
+@pytest.mark.parametrize("radius", [1.5, 4, 12, 25])
+def test_stroke_width_lands_in_mnist_range(drawn_digits, radius):
+    widths = [digit_stroke_width(preprocess(draw(d, 600, 300, radius=radius)))
+              for d in drawn_digits[::7]]
+    # MNIST's own widths run from about 1.9 (10th percentile) to 3.8 (90th).
+    assert 1.9 <= np.median(widths) <= 3.8
+
+
+def test_mnist_stroke_width_matches_constant(mnist_test):
+    x, _ = mnist_test
+    widths = [digit_stroke_width(image) for image in x[:1000]]
+    assert abs(np.median(widths) - MNIST_STROKE_WIDTH) < 0.15
+
+
+def test_transparent_layer_reads_like_its_composite(reference):
+    record, expected = reference
+    value = draw(record)
+    layer = value["layers"][0]  # Black ink, transparent elsewhere (RGB zero under alpha zero).
+    assert layer[..., 3].min() == 0 and layer[..., :3].max() == 0
+    assert similarity(preprocess(layer), expected) > 0.99
+    assert similarity(preprocess({"background": None, "layers": [layer], "composite": None}), expected) > 0.99
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGB", "RGBA", "CMYK", "1", "I;16", "I", "F"])
+def test_every_image_mode_gives_the_same_input(reference, mode):
+    record, expected = reference
+    gray = Image.fromarray(draw(record)["composite"]).convert("L")
+    if mode == "I;16":
+        image = Image.fromarray((np.asarray(gray).astype(np.uint16) * 257))
+    else:
+        image = gray.convert(mode)
+    assert similarity(preprocess(image), expected) > 0.97
+
+
+def test_light_on_dark_matches_dark_on_light(reference):
+    record, expected = reference
+    gray = np.asarray(Image.fromarray(draw(record)["composite"]).convert("L"))
+    assert similarity(preprocess(255 - gray), expected) > 0.99
+
+
+def test_float_arrays_in_unit_range(reference):
+    record, expected = reference
+    gray = np.asarray(Image.fromarray(draw(record)["composite"]).convert("L")) / 255.0
+    assert similarity(preprocess(gray), expected) > 0.99
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        None,
+        {"background": None, "layers": [], "composite": None},
+        np.full((448, 448, 4), 255, np.uint8),            # white, opaque
+        np.zeros((448, 448, 4), np.uint8),                # fully transparent
+        np.zeros((300, 300), np.uint8),                   # all black
+        np.full((1, 1), 0, np.uint8),                     # 1×1
+        np.full((64, 64), 250, np.uint8) - np.eye(64, dtype=np.uint8) * 10,  # faint smudge
+    ],
+    ids=["none", "cleared", "white", "transparent", "black", "1x1", "faint"],
+)
+def test_blank_canvas_raises_no_ink(image):
+    with pytest.raises(NoInkError):
+        preprocess(image)
+
+
+def test_a_speck_is_not_a_digit():
+    canvas = np.full((448, 448), 255, np.uint8)
+    canvas[200:202, 200:203] = 0
+    with pytest.raises(NoInkError):
+        preprocess(canvas)
+
+
+def test_noise_is_refused_with_a_reason():
+    noise = np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8)
+    with pytest.raises(ValueError, match="noise"):
+        preprocess(noise)
+
+
+def test_huge_image_is_refused_before_work():
+    with pytest.raises(ValueError, match="megapixels"):
+        to_grayscale(Image.new("L", (7000, 7000), 255))
+
+
+@pytest.mark.parametrize("bad", ["a string", 42, np.zeros((4, 4, 7), np.uint8)])
+def test_not_an_image_is_a_value_error(bad):
+    with pytest.raises(ValueError):
+        preprocess(bad)
