@@ -68,3 +68,15 @@ def test_describe_says_when_unsure():
     unsure = np.zeros(10)
     unsure[[4, 9]] = [0.45, 0.4]
     assert describe(unsure) == "Not sure: 4 or 9?"
+
+
+def test_report_agrees_with_an_independent_evaluation(model, mnist_test):
+    import json
+
+    metrics = json.loads((DEFAULT_MODEL.parent / "metrics.json").read_text())
+    x, y = mnist_test
+    guesses = model.predict(x.reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
+    assert abs((guesses == y).mean() - metrics["accuracy"]) <= 2e-4
+    assert metrics["accuracy"] >= 0.996
+    card = (DEFAULT_MODEL.parent / "README.md").read_text()
+    assert f"{metrics['accuracy']:.2%}" in card

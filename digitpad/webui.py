@@ -1,0 +1,193 @@
+"""The Gradio interface: a sketchpad in, the digit, its ten probabilities and the model's
+28×28 view out. `app.py` only calls `build_demo()` and launches it.
+
+Every output is computed by `predict_outputs`, a plain function of the sketchpad value, so
+tests and benchmarks exercise exactly what the browser and the `/predict` API get.
+"""
+
+import functools
+import io
+import os
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from digitpad.classify import classify_inputs, describe
+from digitpad.inference import DEFAULT_MODEL, load_model
+from digitpad.preprocess import MAX_PIXELS, NoInkError, preprocess
+
+CANVAS_SIZE = 448
+BRUSH_RADIUS = 14  # Thick enough that strokes read well; the preprocessing evens widths anyway.
+PREVIEW_SIZE = 196  # The 28×28 input, each pixel a 7×7 block.
+DIGITS = [str(d) for d in range(10)]
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+PROMPT = "Draw a digit on the canvas: the answer appears when you lift the pen."
+
+# Keeps the brush selected, so that a drag always draws. Gradio's Sketchpad starts with no
+# tool ("select the draw tool to start") on a fresh page and again after every clear; this
+# watches for that state and clicks the Brush button, leaving any tool the user picked alone.
+ACTIVATE_BRUSH_JS = """
+() => {
+  const ensureBrush = () => {
+    const root = document.querySelector('#sketchpad');
+    if (!root || !root.innerText.includes('select the draw tool')) return;
+    const brush = root.querySelector('button[aria-label="Brush"]');
+    if (brush) brush.click();
+  };
+  ensureBrush();
+  new MutationObserver(ensureBrush).observe(document.body, {childList: true, subtree: true});
+}
+"""
+
+
+class DigitSketchpad(gr.Sketchpad):
+    """Gradio's Sketchpad, reading only what the digit needs and failing politely.
+
+    The stock component decodes the background, every layer and the composite of each event;
+    the digit needs only the composite (the flattened picture). Undecodable, truncated or
+    oversized images become a `gr.Error` the user can read, not a server exception.
+    """
+
+    def get_block_name(self) -> str:
+        return "imageeditor"
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        blobs = self.blob_storage.pop(payload.id, None) if payload.id is not None else None
+        source = blobs if blobs is not None else payload
+        try:
+            if source.composite is not None:
+                return {"background": None, "layers": [], "composite": _open_image(source.composite)}
+            parts = [source.background, *(source.layers or [])]
+            images = [_open_image(p) for p in parts if p is not None]
+        except gr.Error:
+            raise
+        except Exception as error:  # PIL's errors for broken files are many and varied.
+            raise gr.Error(f"Could not read the image ({type(error).__name__}): "
+                           "send a PNG, JPEG or WebP picture.") from None
+        if not images:
+            return None
+        return {"background": images[0], "layers": images[1:], "composite": None}
+
+
+def _open_image(file) -> Image.Image:
+    """Open a FileData or bytes as a PIL image, refusing huge ones before decoding them."""
+    source = io.BytesIO(bytes(file)) if isinstance(file, (bytes, bytearray, memoryview)) else file.path
+    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise gr.Error(f"The image is far too large: {limit}.") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise gr.Error(f"The image is {width}×{height} pixels; {limit}.")
+    image.load()
+    return image
+
+
+@functools.cache
+def get_model(path: str = str(DEFAULT_MODEL)):
+    """The model, loaded once per process on first use (or at start-up by `app.py`)."""
+    return load_model(path)
+
+
+def model_path_from_env() -> str:
+    """The model file to serve: `$DIGITPAD_MODEL`, or the committed one."""
+    return os.environ.get("DIGITPAD_MODEL", str(DEFAULT_MODEL))
+
+
+def warm_up(model) -> None:
+    """One prediction on a drawn stroke, so the first user does not pay for lazy imports."""
+    canvas = np.full((64, 64, 4), 255, dtype=np.uint8)
+    canvas[12:52, 30:34, :3] = 0
+    predict_outputs({"background": None, "layers": [], "composite": canvas}, model)
+
+
+def probability_frame(probabilities) -> pd.DataFrame:
+    """`(10,)` probabilities → the bar chart's table, digits 0–9 in order."""
+    return pd.DataFrame({"digit": DIGITS, "probability": [float(p) for p in probabilities]})
+
+
+def preview_image(model_input: np.ndarray) -> np.ndarray:
+    """The `(28, 28, 1)` input → `(196, 196) uint8`, each pixel a visible block."""
+    pixels = np.clip(model_input[:, :, 0], 0, 255).astype(np.uint8)
+    scale = PREVIEW_SIZE // pixels.shape[0]
+    return np.kron(pixels, np.ones((scale, scale), dtype=np.uint8))
+
+
+def blank_outputs(message: str = PROMPT):
+    """What the outputs show when there is nothing to read: no digit, no bars, no preview."""
+    return None, None, None, message
+
+
+def predict_outputs(value, model=None):
+    """A sketchpad value → (label dict, bar-chart frame, preview, message).
+
+    Nothing drawn → no guess and a prompt; an unreadable image → `gr.Error`.
+    """
+    try:
+        model_input = preprocess(value)
+    except NoInkError:
+        return blank_outputs()
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    model = model or get_model()
+    probabilities = classify_inputs(model, model_input[None])[0]
+    label = {digit: float(p) for digit, p in zip(DIGITS, probabilities)}
+    return label, probability_frame(probabilities), preview_image(model_input), describe(probabilities)
+
+
+def example_paths() -> list[str]:
+    """The example drawings shipped with the package, in digit order."""
+    return sorted(str(p) for p in EXAMPLES_DIR.glob("*.png"))
+
+
+def build_demo(model_path=None) -> gr.Blocks:
+    """The whole app as a `gr.Blocks`; `model_path` overrides the committed model (tests)."""
+    model_path = str(model_path or model_path_from_env())
+
+    def predict(value):
+        return predict_outputs(value, get_model(model_path))
+
+    with gr.Blocks(title="digitpad: draw a digit") as demo:
+        gr.Markdown("# digitpad\nDraw a digit from 0 to 9. A CNN trained on MNIST reads it "
+                    "as you draw.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=300):
+                sketchpad = DigitSketchpad(
+                    elem_id="sketchpad",
+                    label="Draw here",
+                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+                    type="numpy",
+                    image_mode="RGBA",
+                    brush=gr.Brush(colors=["#000000"], color_mode="fixed",
+                                   default_size=BRUSH_RADIUS),
+                    layers=False,
+                    format="png",
+                )
+                clear = gr.Button("Clear", elem_id="clear", variant="secondary")
+            with gr.Column(scale=2, min_width=260):
+                message = gr.Markdown(PROMPT, elem_id="message", label="Verdict")
+                label = gr.Label(label="Prediction", num_top_classes=1, elem_id="prediction")
+                bars = gr.BarPlot(
+                    x="digit", y="probability", y_lim=[0, 1], sort=DIGITS,
+                    label="Probability of each digit", elem_id="probabilities", height=220,
+                )
+                preview = gr.Image(label="What the model sees (28×28)", elem_id="preview",
+                                   height=PREVIEW_SIZE, width=PREVIEW_SIZE,
+                                   interactive=False, image_mode="L", format="png")
+        outputs = [label, bars, preview, message]
+        examples = example_paths()
+        if examples:
+            gr.Examples(examples=[[path] for path in examples], inputs=[sketchpad],
+                        label="Or try one of these drawings", examples_per_page=10)
+        sketchpad.change(predict, inputs=sketchpad, outputs=outputs, api_name="predict",
+                         concurrency_limit=4, show_progress="hidden", trigger_mode="always_last")
+        clear.click(lambda: (None, *blank_outputs()), outputs=[sketchpad, *outputs],
+                    api_visibility="private", show_progress="hidden")
+        demo.load(None, js=ACTIVATE_BRUSH_JS)
+    return demo
