@@ -160,9 +160,11 @@ def load(url, files, users, seconds, expected):
                     stats["calls"] += 1
                     stats["wrong"] += not ok
                     stats["times"].append(time.perf_counter() - started)
-            except Exception:
+            except Exception as error:
                 with lock:
                     stats["errors"] += 1
+                    if stats["errors"] <= 3:
+                        print(f"    error: {type(error).__name__}: {str(error)[:200]}", flush=True)
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
     started = time.perf_counter()

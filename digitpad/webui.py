@@ -5,6 +5,7 @@ Every output is computed by `predict_outputs`, a plain function of the sketchpad
 tests and benchmarks exercise exactly what the browser and the `/predict` API get.
 """
 
+import base64
 import functools
 import io
 import os
@@ -21,7 +22,7 @@ from digitpad.preprocess import MAX_PIXELS, NoInkError, preprocess
 
 CANVAS_SIZE = 448
 BRUSH_RADIUS = 14  # Thick enough that strokes read well; the preprocessing evens widths anyway.
-PREVIEW_SIZE = 196  # The 28×28 input, each pixel a 7×7 block.
+PREVIEW_SIZE = 196  # The 28×28 input shown with each pixel a 7×7 block.
 DIGITS = [str(d) for d in range(10)]
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 PROMPT = "Draw a digit on the canvas: the answer appears when you lift the pen."
@@ -112,11 +113,18 @@ def probability_frame(probabilities) -> pd.DataFrame:
     return pd.DataFrame({"digit": DIGITS, "probability": [float(p) for p in probabilities]})
 
 
-def preview_image(model_input: np.ndarray) -> np.ndarray:
-    """The `(28, 28, 1)` input → `(196, 196) uint8`, each pixel a visible block."""
+def preview_html(model_input: np.ndarray) -> str:
+    """The `(28, 28, 1)` input as an `<img>` whose pixels show as blocks (nearest-neighbour).
+
+    The 28×28 PNG travels inline (a data URI of about half a kilobyte), so showing it costs
+    neither a file in Gradio's cache nor a second request from the browser or API client.
+    """
     pixels = np.clip(model_input[:, :, 0], 0, 255).astype(np.uint8)
-    scale = PREVIEW_SIZE // pixels.shape[0]
-    return np.kron(pixels, np.ones((scale, scale), dtype=np.uint8))
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<img alt="the 28×28 input the model sees" src="data:image/png;base64,{data}" '
+            f'width="{PREVIEW_SIZE}" height="{PREVIEW_SIZE}" style="image-rendering: pixelated;">')
 
 
 def blank_outputs(message: str = PROMPT):
@@ -138,7 +146,7 @@ def predict_outputs(value, model=None):
     model = model or get_model()
     probabilities = classify_inputs(model, model_input[None])[0]
     label = {digit: float(p) for digit, p in zip(DIGITS, probabilities)}
-    return label, probability_frame(probabilities), preview_image(model_input), describe(probabilities)
+    return label, probability_frame(probabilities), preview_html(model_input), describe(probabilities)
 
 
 def example_paths() -> list[str]:
@@ -177,9 +185,8 @@ def build_demo(model_path=None) -> gr.Blocks:
                     x="digit", y="probability", y_lim=[0, 1], sort=DIGITS,
                     label="Probability of each digit", elem_id="probabilities", height=220,
                 )
-                preview = gr.Image(label="What the model sees (28×28)", elem_id="preview",
-                                   height=PREVIEW_SIZE, width=PREVIEW_SIZE,
-                                   interactive=False, image_mode="L", format="png")
+                preview = gr.HTML(label="What the model sees (28×28)", elem_id="preview",
+                                  show_label=True, container=True)
         outputs = [label, bars, preview, message]
         examples = example_paths()
         if examples:

@@ -1,5 +1,6 @@
 """The real app on loopback, called through `gradio_client` as the browser and API users do."""
 
+import base64
 import io
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def test_drawn_digits_are_read_through_the_api(client, drawn_digits, tmp_path):
         probabilities = [row[1] for row in bars["data"]]
         assert digits == [str(d) for d in range(10)]  # All ten, in fixed order.
         assert abs(sum(probabilities) - 1) < 1e-3 and np.argmax(probabilities) == record["label"]
-        assert Image.open(preview).size == (196, 196)
+        encoded = preview.split("base64,")[1].split('"')[0]
+        assert Image.open(io.BytesIO(base64.b64decode(encoded))).size == (28, 28)
         assert str(record["label"]) in message
 
 
