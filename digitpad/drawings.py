@@ -30,7 +30,8 @@ def load_drawn_digits(path):
 
 
 def render_strokes(strokes, canvas_size, height, centre, radius, width=None):
-    """Draw tablet strokes as black ink on a transparent `(S, S, 4) uint8` layer.
+    """Draw tablet strokes as black ink on a transparent `(S, S, 4) uint8` layer
+    (`canvas_size` is S, or `(width, height)` for a wide canvas).
 
     The digit is flipped upright, scaled so that its height is `height` px (or its width
     `width` px if given and that is smaller), its box centred on `centre` (x, y), and stroked
@@ -45,7 +46,8 @@ def render_strokes(strokes, canvas_size, height, centre, radius, width=None):
         scale = min(scale, width / span[0])
     middle = (low + high) / 2
     k = SUPERSAMPLE
-    mask = Image.new("L", (canvas_size * k, canvas_size * k), 0)
+    canvas_w, canvas_h = (canvas_size, canvas_size) if np.isscalar(canvas_size) else canvas_size
+    mask = Image.new("L", (canvas_w * k, canvas_h * k), 0)
     draw = ImageDraw.Draw(mask)
     r = radius * k
     for stroke in points:
@@ -58,8 +60,8 @@ def render_strokes(strokes, canvas_size, height, centre, radius, width=None):
             draw.line(flat, fill=255, width=max(1, round(2 * r)), joint="curve")
         for x, y in flat:
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    mask = mask.resize((canvas_size, canvas_size), Image.Resampling.BOX)
-    layer = np.zeros((canvas_size, canvas_size, 4), dtype=np.uint8)
+    mask = mask.resize((canvas_w, canvas_h), Image.Resampling.BOX)
+    layer = np.zeros((canvas_h, canvas_w, 4), dtype=np.uint8)
     layer[:, :, 3] = np.asarray(mask)
     return layer
 
@@ -103,3 +105,37 @@ def render_random(strokes, rng: np.random.Generator) -> tuple[dict, dict]:
     """Render strokes under a random sketchpad condition: `(sketchpad value, condition)`."""
     condition = random_condition(rng, aspect_of(strokes))
     return sketchpad_value(render_strokes(strokes, **condition)), condition
+
+
+def render_number(digit_strokes, rng: np.random.Generator) -> tuple[dict, list]:
+    """Write several digits side by side on one wide canvas, as a person writes a number.
+
+    Digit height 90–200 px, each digit ±15% of that, a slight drift of the baseline, one
+    brush (radius 2–12 px), and gaps between digits from near-touching (2–8% of the height,
+    a third of the time) to half the height. Returns the sketchpad value and the digits'
+    boxes `(left, right)` in canvas pixels.
+    """
+    height = rng.uniform(90, 200)
+    radius = rng.uniform(2, 12)
+    sizes = [height * rng.uniform(0.85, 1.15) for _ in digit_strokes]
+    widths = [size * min(aspect_of(strokes), 1.2) for size, strokes in zip(sizes, digit_strokes)]
+    gaps = [height * (rng.uniform(0.02, 0.08) if rng.random() < 1 / 3 else rng.uniform(0.1, 0.5))
+            for _ in digit_strokes[1:]]
+    margin = height * 0.4
+    canvas_w = int(2 * margin + sum(widths) + sum(gaps) + 2 * radius * len(widths))
+    canvas_h = int(height * 1.8)
+    canvas_w = max(canvas_w, 2 * canvas_h)
+    x = (canvas_w - (sum(widths) + sum(gaps) + 2 * radius * len(widths))) / 2
+    baseline = canvas_h / 2
+    alpha = np.zeros((canvas_h, canvas_w), dtype=np.uint8)
+    boxes = []
+    for index, (strokes, size, width) in enumerate(zip(digit_strokes, sizes, widths)):
+        baseline += rng.uniform(-0.05, 0.05) * height
+        centre = (x + radius + width / 2, baseline)
+        layer = render_strokes(strokes, (canvas_w, canvas_h), size, centre, radius, width=width)
+        alpha = np.maximum(alpha, layer[:, :, 3])
+        boxes.append((x, x + width + 2 * radius))
+        x += width + 2 * radius + (gaps[index] if index < len(gaps) else 0)
+    layer = np.zeros((canvas_h, canvas_w, 4), dtype=np.uint8)
+    layer[:, :, 3] = alpha
+    return sketchpad_value(layer), boxes

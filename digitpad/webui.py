@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from digitpad.classify import classify_inputs, describe
+from digitpad.classify import UNSURE_BELOW, classify_inputs, describe
 from digitpad.inference import DEFAULT_MODEL, load_model
-from digitpad.preprocess import MAX_PIXELS, NoInkError, preprocess
+from digitpad.preprocess import MAX_PIXELS, NoInkError, preprocess, to_grayscale
+from digitpad.segment import read_number
 
 CANVAS_SIZE = 448
 BRUSH_RADIUS = 14  # Thick enough that strokes read well; the preprocessing evens widths anyway.
@@ -26,6 +27,8 @@ PREVIEW_SIZE = 196  # The 28×28 input shown with each pixel a 7×7 block.
 DIGITS = [str(d) for d in range(10)]
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 PROMPT = "Draw a digit on the canvas: the answer appears when you lift the pen."
+NUMBER_PROMPT = "Write a number, digits side by side with a little space between them."
+NUMBER_CANVAS = (896, 320)
 
 # Keeps the brush selected, so that a drag always draws. Gradio's Sketchpad starts with no
 # tool ("select the draw tool to start") on a fresh page and again after every clear; this
@@ -33,10 +36,11 @@ PROMPT = "Draw a digit on the canvas: the answer appears when you lift the pen."
 ACTIVATE_BRUSH_JS = """
 () => {
   const ensureBrush = () => {
-    const root = document.querySelector('#sketchpad');
-    if (!root || !root.innerText.includes('select the draw tool')) return;
-    const brush = root.querySelector('button[aria-label="Brush"]');
-    if (brush) brush.click();
+    for (const root of document.querySelectorAll('#sketchpad, #number-pad')) {
+      if (!root.innerText.includes('select the draw tool')) continue;
+      const brush = root.querySelector('button[aria-label="Brush"]');
+      if (brush) brush.click();
+    }
   };
   ensureBrush();
   new MutationObserver(ensureBrush).observe(document.body, {childList: true, subtree: true});
@@ -113,7 +117,7 @@ def probability_frame(probabilities) -> pd.DataFrame:
     return pd.DataFrame({"digit": DIGITS, "probability": [float(p) for p in probabilities]})
 
 
-def preview_html(model_input: np.ndarray) -> str:
+def preview_html(model_input: np.ndarray, size: int = PREVIEW_SIZE) -> str:
     """The `(28, 28, 1)` input as an `<img>` whose pixels show as blocks (nearest-neighbour).
 
     The 28×28 PNG travels inline (a data URI of about half a kilobyte), so showing it costs
@@ -124,7 +128,7 @@ def preview_html(model_input: np.ndarray) -> str:
     Image.fromarray(pixels).save(buffer, format="PNG")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (f'<img alt="the 28×28 input the model sees" src="data:image/png;base64,{data}" '
-            f'width="{PREVIEW_SIZE}" height="{PREVIEW_SIZE}" style="image-rendering: pixelated;">')
+            f'width="{size}" height="{size}" style="image-rendering: pixelated;">')
 
 
 def blank_outputs(message: str = PROMPT):
@@ -154,6 +158,37 @@ def example_paths() -> list[str]:
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.png"))
 
 
+def number_outputs(value, model=None):
+    """A wide sketchpad value → (number string, annotated drawing, inputs strip, message).
+
+    The number comes first, as `/read_number` promises; nothing drawn → "" and a prompt.
+    """
+    try:
+        number = read_number(model or get_model(), value)
+    except NoInkError:
+        return "", None, None, NUMBER_PROMPT
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    picture = to_grayscale(value).astype(np.uint8)
+    boxes = [((d.box[2], d.box[0], d.box[3], d.box[1]), f"{d.value} ({d.confidence:.0%})")
+             for d in number.digits]
+    strip = "".join(preview_html(d.model_input, size=84) for d in number.digits)
+    unsure = [str(i + 1) for i, d in enumerate(number.digits) if d.confidence < UNSURE_BELOW]
+    message = f"It reads **{number.text}**."
+    if unsure:
+        message += f" Not sure about digit {', '.join(unsure)}."
+    return number.text, (picture, boxes), f'<div style="display:flex;gap:6px">{strip}</div>', message
+
+
+def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:
+    """A sketchpad with digitpad's brush: black, fixed colour, one layer, PNG uploads."""
+    return DigitSketchpad(
+        elem_id=elem_id, label=label, canvas_size=size, type="numpy", image_mode="RGBA",
+        brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=BRUSH_RADIUS),
+        layers=False, format="png",
+    )
+
+
 def build_demo(model_path=None) -> gr.Blocks:
     """The whole app as a `gr.Blocks`; `model_path` overrides the committed model (tests)."""
     model_path = str(model_path or model_path_from_env())
@@ -161,40 +196,50 @@ def build_demo(model_path=None) -> gr.Blocks:
     def predict(value):
         return predict_outputs(value, get_model(model_path))
 
+    def read(value):
+        return number_outputs(value, get_model(model_path))
+
     with gr.Blocks(title="digitpad: draw a digit") as demo:
-        gr.Markdown("# digitpad\nDraw a digit from 0 to 9. A CNN trained on MNIST reads it "
-                    "as you draw.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=300):
-                sketchpad = DigitSketchpad(
-                    elem_id="sketchpad",
-                    label="Draw here",
-                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
-                    type="numpy",
-                    image_mode="RGBA",
-                    brush=gr.Brush(colors=["#000000"], color_mode="fixed",
-                                   default_size=BRUSH_RADIUS),
-                    layers=False,
-                    format="png",
-                )
-                clear = gr.Button("Clear", elem_id="clear", variant="secondary")
-            with gr.Column(scale=2, min_width=260):
-                message = gr.Markdown(PROMPT, elem_id="message", label="Verdict")
-                label = gr.Label(label="Prediction", num_top_classes=1, elem_id="prediction")
-                bars = gr.BarPlot(
-                    x="digit", y="probability", y_lim=[0, 1], sort=DIGITS,
-                    label="Probability of each digit", elem_id="probabilities", height=220,
-                )
-                preview = gr.HTML(label="What the model sees (28×28)", elem_id="preview",
-                                  show_label=True, container=True)
-        outputs = [label, bars, preview, message]
-        examples = example_paths()
-        if examples:
-            gr.Examples(examples=[[path] for path in examples], inputs=[sketchpad],
-                        label="Or try one of these drawings", examples_per_page=10)
+        gr.Markdown("# digitpad\nDraw a digit from 0 to 9, or a whole number. A CNN trained on "
+                    "MNIST reads it as you draw.")
+        with gr.Tab("Digit", elem_id="digit-tab"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    sketchpad = drawing_pad("sketchpad", "Draw here", (CANVAS_SIZE, CANVAS_SIZE))
+                    clear = gr.Button("Clear", elem_id="clear", variant="secondary")
+                with gr.Column(scale=2, min_width=260):
+                    message = gr.Markdown(PROMPT, elem_id="message", label="Verdict")
+                    label = gr.Label(label="Prediction", num_top_classes=1, elem_id="prediction")
+                    bars = gr.BarPlot(
+                        x="digit", y="probability", y_lim=[0, 1], sort=DIGITS,
+                        label="Probability of each digit", elem_id="probabilities", height=220,
+                    )
+                    preview = gr.HTML(label="What the model sees (28×28)", elem_id="preview",
+                                      show_label=True, container=True)
+            outputs = [label, bars, preview, message]
+            examples = example_paths()
+            if examples:
+                gr.Examples(examples=[[path] for path in examples], inputs=[sketchpad],
+                            label="Or try one of these drawings", examples_per_page=10)
+        with gr.Tab("Number", elem_id="number-tab"):
+            number_pad = drawing_pad("number-pad", "Write a number, digits side by side",
+                                     NUMBER_CANVAS)
+            number_clear = gr.Button("Clear", elem_id="number-clear", variant="secondary")
+            number_message = gr.Markdown(NUMBER_PROMPT, elem_id="number-message")
+            number = gr.Textbox(label="Number", elem_id="number", interactive=False)
+            number_boxes = gr.AnnotatedImage(label="Digits found", elem_id="number-boxes")
+            number_inputs = gr.HTML(label="What the model sees, digit by digit",
+                                    elem_id="number-inputs", show_label=True, container=True)
+            number_outputs_ = [number, number_boxes, number_inputs, number_message]
         sketchpad.change(predict, inputs=sketchpad, outputs=outputs, api_name="predict",
                          concurrency_limit=4, show_progress="hidden", trigger_mode="always_last")
         clear.click(lambda: (None, *blank_outputs()), outputs=[sketchpad, *outputs],
                     api_visibility="private", show_progress="hidden")
+        number_pad.change(read, inputs=number_pad, outputs=number_outputs_,
+                          api_name="read_number", concurrency_limit=4, show_progress="hidden",
+                          trigger_mode="always_last")
+        number_clear.click(lambda: (None, "", None, None, NUMBER_PROMPT),
+                           outputs=[number_pad, *number_outputs_], api_visibility="private",
+                           show_progress="hidden")
         demo.load(None, js=ACTIVATE_BRUSH_JS)
     return demo

@@ -198,3 +198,21 @@ def test_missing_model_exits_with_one_line():
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "python train_model.py" in lines[0]
+
+
+def test_read_number_through_the_api(client, drawn_digits, tmp_path):
+    from digitpad.drawings import render_number
+
+    chosen = [next(d for d in drawn_digits if d["label"] == k) for k in (4, 0, 7)]
+    value, _ = render_number([r["strokes"] for r in chosen], np.random.default_rng(7))
+    path = png_file(tmp_path, value["composite"], "number.png")
+    text, boxes, inputs, message = client.predict(editor_value(path), api_name="/read_number")
+    assert text == "407"
+    assert len(boxes["annotations"]) == 3
+    assert inputs.count("<img") == 3 and "407" in message
+
+
+def test_read_number_on_a_blank_canvas_reads_nothing(client, tmp_path):
+    path = png_file(tmp_path, np.full((320, 896, 4), 255, np.uint8))
+    text, boxes, inputs, message = client.predict(editor_value(path), api_name="/read_number")
+    assert text == "" and boxes is None and "Write a number" in message
