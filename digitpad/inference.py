@@ -8,6 +8,9 @@ back to the Keras file, loaded in safe mode and called through a compiled functi
     >>> model.predict(batch)                       # (N, 28, 28, 1) float32 0..255 → (N, 10)
 """
 
+import contextlib
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -21,6 +24,20 @@ class ModelFileError(ValueError):
     """The model file is missing or cannot be read."""
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what native code writes to file descriptor 2 (Python errors still raise)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class LiteRTModel:
     """A LiteRT interpreter behind a lock (an interpreter must not run two calls at once)."""
 
@@ -28,7 +45,9 @@ class LiteRTModel:
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = path
-        self._interpreter = Interpreter(model_path=str(path), num_threads=1)
+        with _quiet_native_stderr():  # LiteRT announces its XNNPACK delegate on stderr.
+            self._interpreter = Interpreter(model_path=str(path), num_threads=1)
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._batch = 0

@@ -11,6 +11,9 @@ canvas and a fat brush on a small digit both end up as MNIST-like strokes.
     array of shape (28, 28, 1), float32 in [0, 255]
 """
 
+import io
+from pathlib import Path
+
 import numpy as np
 from PIL import Image, ImageChops, ImageOps
 
@@ -73,6 +76,36 @@ def to_grayscale(image, max_side: int | None = None) -> np.ndarray:
     return np.asarray(image, dtype=np.float32)
 
 
+def open_image(source) -> Image.Image:
+    """A path, bytes or file object → a decoded PIL image, as a viewer shows it.
+
+    Refuses what is not an image, is truncated, or has more than `MAX_PIXELS` pixels
+    (before decoding it) with a `ValueError`; turns photos upright by their EXIF
+    orientation; decodes big JPEGs at a reduced size, which is all a digit needs.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, Path)) and not Path(source).is_file():
+        raise ValueError("No such file.")
+    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise ValueError(f"The image is far too large: {limit}.") from None
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"Not an image that can be read ({type(error).__name__}).") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"The image is {width}×{height} pixels; {limit}.")
+    if image.format == "JPEG":
+        image.draft(image.mode, (2 * READ_SIZE, 2 * READ_SIZE))
+    try:
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValueError(f"The image file is truncated or corrupt ({type(error).__name__}).") from None
+
+
 def _composite_of(value: dict):
     """The picture a sketchpad value shows: its composite, or background and layers flattened."""
     composite = value.get("composite")
@@ -110,6 +143,8 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     dark ink, a dark one light ink. Ink is measured from the background towards the far end
     of the range, so grey paper or a faint pen still gives full-strength strokes.
     """
+    background = float(np.median(gray))
+    gray = flatten_background(gray, dark_ink=background >= 128)
     background = float(np.median(gray))
     if background >= 128:
         darkest = float(gray.min())
@@ -149,6 +184,29 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
     if not keep.all():
         ink = ink * np.concatenate([[False], keep])[labels] + ink * (~mask)
     return ink
+
+
+def flatten_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+    """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
+
+    The background is estimated at low resolution by a max filter (min for light ink) that
+    wipes out the strokes, then divided out. A flat background — every drawing made on the
+    canvas — is returned unchanged.
+    """
+    from scipy import ndimage
+
+    height, width = gray.shape
+    factor = max(1, max(height, width) // 64)
+    small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
+    size = max(3, max(small.shape) // 8)
+    spread = ndimage.maximum_filter if dark_ink else ndimage.minimum_filter
+    estimate = ndimage.uniform_filter(spread(small, size=size), size=size)
+    if float(estimate.max() - estimate.min()) < 24:
+        return gray
+    estimate = np.asarray(Image.fromarray(estimate).resize((width, height), Image.Resampling.BILINEAR))
+    if dark_ink:
+        return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
+    return np.clip((gray - estimate) / np.maximum(255.0 - estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
 
 
 def ink_bbox(ink: np.ndarray):

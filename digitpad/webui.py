@@ -18,7 +18,7 @@ from PIL import Image
 
 from digitpad.classify import UNSURE_BELOW, classify_inputs, describe
 from digitpad.inference import DEFAULT_MODEL, load_model
-from digitpad.preprocess import MAX_PIXELS, NoInkError, preprocess, to_grayscale
+from digitpad.preprocess import NoInkError, open_image, preprocess, to_grayscale
 from digitpad.segment import read_number
 
 CANVAS_SIZE = 448
@@ -80,18 +80,12 @@ class DigitSketchpad(gr.Sketchpad):
 
 
 def _open_image(file) -> Image.Image:
-    """Open a FileData or bytes as a PIL image, refusing huge ones before decoding them."""
-    source = io.BytesIO(bytes(file)) if isinstance(file, (bytes, bytearray, memoryview)) else file.path
-    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+    """Open a FileData, path or bytes as a PIL image; a user-facing error if it cannot be."""
+    source = file if isinstance(file, (bytes, bytearray, memoryview, str)) else file.path
     try:
-        image = Image.open(source)
-    except Image.DecompressionBombError:
-        raise gr.Error(f"The image is far too large: {limit}.") from None
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise gr.Error(f"The image is {width}×{height} pixels; {limit}.")
-    image.load()
-    return image
+        return open_image(source)
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
 
 
 @functools.cache
@@ -196,6 +190,9 @@ def build_demo(model_path=None) -> gr.Blocks:
     def predict(value):
         return predict_outputs(value, get_model(model_path))
 
+    def predict_file(path):
+        return predict_outputs(_open_image(path), get_model(model_path))
+
     def read(value):
         return number_outputs(value, get_model(model_path))
 
@@ -206,7 +203,10 @@ def build_demo(model_path=None) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
                     sketchpad = drawing_pad("sketchpad", "Draw here", (CANVAS_SIZE, CANVAS_SIZE))
-                    clear = gr.Button("Clear", elem_id="clear", variant="secondary")
+                    with gr.Row():
+                        clear = gr.Button("Clear", elem_id="clear", variant="secondary")
+                        upload = gr.UploadButton("Upload a photo of a digit", elem_id="upload",
+                                                 file_types=["image"], variant="secondary")
                 with gr.Column(scale=2, min_width=260):
                     message = gr.Markdown(PROMPT, elem_id="message", label="Verdict")
                     label = gr.Label(label="Prediction", num_top_classes=1, elem_id="prediction")
@@ -233,6 +233,8 @@ def build_demo(model_path=None) -> gr.Blocks:
             number_outputs_ = [number, number_boxes, number_inputs, number_message]
         sketchpad.change(predict, inputs=sketchpad, outputs=outputs, api_name="predict",
                          concurrency_limit=4, show_progress="hidden", trigger_mode="always_last")
+        upload.upload(predict_file, inputs=upload, outputs=outputs, api_name="predict_upload",
+                      concurrency_limit=4, show_progress="hidden")
         clear.click(lambda: (None, *blank_outputs()), outputs=[sketchpad, *outputs],
                     api_visibility="private", show_progress="hidden")
         number_pad.change(read, inputs=number_pad, outputs=number_outputs_,

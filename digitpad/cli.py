@@ -1,0 +1,117 @@
+"""Read digits in image files from the command line.
+
+    python -m digitpad predict photo.jpg scans/*.png          # one line per file
+    python -m digitpad predict --number --json cheque.png     # whole numbers, JSON lines
+
+Every file goes through the same preprocessing and model as the app. A file that cannot be
+read is reported on stderr with its reason and skipped; the exit status is 1 if any file
+failed (2 for bad arguments), else 0. The model is loaded once and files are classified in
+batches.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model
+from digitpad.preprocess import open_image, preprocess
+from digitpad.segment import read_number
+
+BATCH_SIZE = 256
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser("predict", help="read the digit (or number) in image files",
+                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    predict.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, WebP, ...)")
+    predict.add_argument("--number", action="store_true",
+                         help="read every digit, left to right, as a whole number")
+    predict.add_argument("--json", action="store_true", help="one JSON object per file")
+    predict.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file")
+    return parser.parse_args(argv)
+
+
+class Progress:
+    """A one-line counter on stderr for long runs, silent for a handful of files."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.started = total, 0, time.time()
+        self.shown = total >= 100 and sys.stderr.isatty()
+
+    def step(self, count: int = 1):
+        self.done += count
+        if self.shown and (self.done % 50 == 0 or self.done == self.total):
+            end = "\n" if self.done == self.total else ""
+            print(f"\r{self.done}/{self.total} images, {time.time() - self.started:.1f} s",
+                  end=end, file=sys.stderr, flush=True)
+
+
+def report(path: Path, text: str, confidence: float, as_json: bool, extra=None) -> None:
+    if as_json:
+        print(json.dumps({"file": str(path), "prediction": text,
+                          "confidence": round(confidence, 4), **(extra or {})}))
+    else:
+        print(f"{path}: {text} ({confidence:.0%})")
+
+
+def fail(path: Path, reason: str, as_json: bool) -> None:
+    print(f"error: {path}: {reason}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"file": str(path), "error": reason}))
+
+
+def predict_digits(model, paths, as_json) -> int:
+    """Single digits: preprocess every file, classify in batches. Returns the failures."""
+    failures, progress = 0, Progress(len(paths))
+    for start in range(0, len(paths), BATCH_SIZE):
+        batch_paths, inputs = [], []
+        for path in paths[start : start + BATCH_SIZE]:
+            try:
+                inputs.append(preprocess(open_image(path)))
+                batch_paths.append(path)
+            except (OSError, ValueError) as error:
+                failures += 1
+                fail(path, str(error) or type(error).__name__, as_json)
+            progress.step()
+        if not inputs:
+            continue
+        probabilities = model.predict(np.stack(inputs))
+        for path, p in zip(batch_paths, probabilities):
+            report(path, str(int(np.argmax(p))), float(np.max(p)), as_json,
+                   {"probabilities": [round(float(v), 4) for v in p]} if as_json else None)
+    return failures
+
+
+def predict_numbers(model, paths, as_json) -> int:
+    """Whole numbers: each file is segmented and its digits read in one call."""
+    failures, progress = 0, Progress(len(paths))
+    for path in paths:
+        try:
+            number = read_number(model, open_image(path))
+            confidence = min(d.confidence for d in number.digits)
+            report(path, number.text, confidence, as_json,
+                   {"digits": [{"digit": d.value, "confidence": round(d.confidence, 4),
+                                "box": list(d.box)} for d in number.digits]} if as_json else None)
+        except (OSError, ValueError) as error:
+            failures += 1
+            fail(path, str(error) or type(error).__name__, as_json)
+        progress.step()
+    return failures
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        model = load_model(args.model)
+    except ModelFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    paths = list(args.images)
+    failures = (predict_numbers if args.number else predict_digits)(model, paths, args.json)
+    return 1 if failures else 0

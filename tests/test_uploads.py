@@ -1,0 +1,103 @@
+"""Photos and scans of digits on paper: through the CLI and the app's upload, as drawn."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import FIXTURES, ROOT, draw
+from digitpad.classify import classify
+from digitpad.preprocess import open_image
+
+PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
+
+
+def truth(path) -> int:
+    return int(path.name.split("_")[0])
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "digitpad", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_answers():
+    """The CLI's JSON answers for every paper fixture, by file name."""
+    result = run_cli("predict", "--json", *PAPER)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    return {Path_name(row["file"]): row for row in rows}
+
+
+def Path_name(path: str) -> str:  # noqa: N802 - a tiny helper, named for what it returns
+    return path.rsplit("/", 1)[-1]
+
+
+def test_paper_digits_are_recognised_by_the_cli(cli_answers):
+    assert len(cli_answers) == len(PAPER) >= 100
+    right = [int(cli_answers[p.name]["prediction"]) == truth(p) for p in PAPER]
+    assert np.mean(right) >= 0.97
+    for row in cli_answers.values():
+        assert abs(sum(row["probabilities"]) - 1) < 1e-3 and 0 <= row["confidence"] <= 1
+
+
+def test_cli_answers_as_drawing_the_same_digit(model, drawn_digits, cli_answers):
+    for path in [p for p in PAPER if "_drawn_" in p.name][:10]:
+        index = int(path.stem.split("_")[-1])
+        record = drawn_digits[index * max(1, len(drawn_digits) // 50)]
+        assert record["label"] == truth(path)
+        drawn = int(np.argmax(classify(model, draw(record))))
+        assert int(cli_answers[path.name]["prediction"]) == drawn
+
+
+def test_exif_orientation_is_respected():
+    sideways = next(p for p in PAPER if Image.open(p).getexif().get(0x0112) == 6)
+    stored = Image.open(sideways)
+    upright = open_image(sideways)
+    assert upright.size == (stored.size[1], stored.size[0])
+
+
+def test_cli_reports_bad_files_and_carries_on(tmp_path):
+    fake = tmp_path / "notes.png"
+    fake.write_text("not a picture")
+    missing = tmp_path / "missing.png"
+    good = PAPER[0]
+    result = run_cli("predict", fake, good, missing)
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2
+    assert str(fake) in errors[0] and "Not an image" in errors[0]
+    assert str(missing) in errors[1]
+    assert result.stdout.startswith(f"{good}: {truth(good)} (")
+
+
+def test_cli_reads_numbers(tmp_path, drawn_digits):
+    from digitpad.drawings import render_number
+
+    chosen = [next(d for d in drawn_digits if d["label"] == k) for k in (3, 1, 9)]
+    value, _ = render_number([r["strokes"] for r in chosen], np.random.default_rng(2))
+    path = tmp_path / "number.png"
+    Image.fromarray(value["composite"]).save(path)
+    result = run_cli("predict", "--number", "--json", path)
+    assert result.returncode == 0
+    row = json.loads(result.stdout)
+    assert row["prediction"] == "319" and len(row["digits"]) == 3
+
+
+@pytest.mark.parametrize("args, code", [(["predict"], 2), (["predict", "--model", "/nope.keras", "x.png"], 2)])
+def test_cli_bad_arguments(args, code):
+    result = run_cli(*args)
+    assert result.returncode == code
+    assert result.stderr.strip()
+
+
+def test_upload_through_the_app_matches_the_cli(client, cli_answers):
+    from gradio_client import handle_file
+
+    for path in PAPER[::25]:
+        label = client.predict(handle_file(str(path)), api_name="/predict_upload")[0]
+        assert label["label"] == cli_answers[path.name]["prediction"]
