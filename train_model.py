@@ -15,6 +15,7 @@ from digitpad.data import load_mnist, sha256_of_arrays
 from digitpad.inference import DEFAULT_MODEL
 
 DRY_RUN_IMAGES = 512
+DRAWN_DIGITS = Path(__file__).resolve().parent.parent / "shared/drawn-digits/pendigits-dev.jsonl.gz"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out of the log.
 
 
@@ -35,6 +36,13 @@ def parse_args(argv=None):
                         help="where to write the .keras model; the .tflite export and the "
                              "report (metrics.json, training.png, confusion.png) go beside it "
                              "(None: model/digitpad.keras, or a temporary folder with --dry-run)")
+    parser.add_argument("--extra-data", type=Path, default=None,
+                        help="a feedback folder of corrected drawings (see README) to add to "
+                             "training; before/after accuracy is reported")
+    parser.add_argument("--extra-weight", type=int, default=20,
+                        help="how many times each corrected drawing is repeated per epoch")
+    parser.add_argument("--drawn", type=Path, default=DRAWN_DIGITS,
+                        help="pen-drawn digits for the before/after comparison (skipped if absent)")
     parser.add_argument("--dry-run", action="store_true",
                         help=f"smoke test: {DRY_RUN_IMAGES} images, one epoch, no plots")
     return parser.parse_args(argv)
@@ -51,6 +59,15 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    extra = None
+    if args.extra_data is not None:
+        from digitpad.feedback import load_corrections
+
+        try:
+            extra = load_corrections(args.extra_data)
+        except (OSError, ValueError) as error:
+            print(f"error: --extra-data: {error}", file=sys.stderr)
+            return 1
     data_sha256 = sha256_of_arrays(x_train, y_train, x_test, y_test)
     epochs = args.epochs
     if args.dry_run:
@@ -62,16 +79,35 @@ def main(argv=None) -> int:
         args.out = Path(tempfile.mkdtemp(prefix="digitpad-dry-run-")) / "digitpad.keras" if args.dry_run else DEFAULT_MODEL
     print(f"Training on {len(x_train)} images, testing on {len(x_test)}, {epochs} epochs.")
 
-    from digitpad.training import train_and_report  # Imports TensorFlow: after argument checks.
+    from digitpad.training import compare, train_and_report  # Imports TensorFlow: after checks.
 
+    before = compare(args.out, (x_test, y_test), args.drawn) if extra is not None else None
     metrics = train_and_report(
         (x_train, y_train), (x_test, y_test),
         epochs=epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data_sha256=data_sha256, learning_rate=args.learning_rate, plots=not args.dry_run,
+        extra=extra, extra_weight=args.extra_weight, extra_source=args.extra_data,
     )
     print(f"Test accuracy {metrics['accuracy']:.4%} (loss {metrics['loss']:.4f}) "
           f"in {metrics['wall_time_seconds']:.0f} s; model written to {args.out}")
+    if extra is not None:
+        after = compare(args.out, (x_test, y_test), args.drawn)
+        record_comparison(args.out, before, after)
     return 0
+
+
+def record_comparison(out: Path, before: dict, after: dict) -> None:
+    """Print the before/after table and add it to the new model's metrics.json."""
+    import json
+
+    print("\n| | MNIST test | drawn digits |\n|---|---|---|")
+    for name, figures in (("before (previous model at --out)", before), ("after", after)):
+        cells = [f"{figures[k]:.2%}" if figures.get(k) is not None else "–" for k in ("mnist", "drawn")]
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
+    metrics_path = out.parent / "metrics.json"
+    metrics = json.loads(metrics_path.read_text())
+    metrics["extra_data"]["before"], metrics["extra_data"]["after"] = before, after
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 if __name__ == "__main__":

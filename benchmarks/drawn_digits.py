@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.classify import classify  # noqa: E402
+from digitpad.classify import drawn_accuracy  # noqa: E402
 from digitpad.drawings import load_drawn_digits, render_random  # noqa: E402
 from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
 from digitpad.preprocess import naive_preprocess  # noqa: E402
@@ -64,25 +64,20 @@ def main(argv=None) -> int:
         digits = [d for d in digits if d["writer"] in keep]
     model = load_model(args.model)
     print(f"{len(digits)} drawings × {args.renders} renderings, model {model.path.name}")
-    rng = np.random.default_rng(args.seed)
-    labels, guesses, naive_guesses, writers, started = [], [], [], [], time.time()
-    total = len(digits) * args.renders
-    for index in range(total):
-        record = digits[index % len(digits)]
-        value, _ = render_random(record["strokes"], rng)
-        labels.append(record["label"])
-        writers.append(record["writer"])
-        try:
-            guesses.append(int(np.argmax(classify(model, value))))
-        except ValueError:
-            guesses.append(-1)  # "No digit" counts as wrong.
-        if not args.no_naive:
-            naive = model.predict(naive_preprocess(value)[None])[0]
-            naive_guesses.append(int(np.argmax(naive)))
-        if (index + 1) % 200 == 0 or index + 1 == total:
-            done = index + 1
-            print(f"  {done}/{total} drawings, {np.mean(np.array(guesses) == np.array(labels)):.2%} "
-                  f"so far, {time.time() - started:.0f} s", flush=True)
+    started = time.time()
+
+    def progress(done, total):
+        if done % 200 == 0 or done == total:
+            print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
+
+    labels, guesses = drawn_accuracy(model, digits, args.renders, args.seed, progress)
+    writers = [digits[i % len(digits)]["writer"] for i in range(len(labels))]
+    naive_guesses = []
+    if not args.no_naive:  # The same renderings again (same seed), read the naive way.
+        rng = np.random.default_rng(args.seed)
+        for index in range(len(labels)):
+            value, _ = render_random(digits[index % len(digits)]["strokes"], rng)
+            naive_guesses.append(int(np.argmax(model.predict(naive_preprocess(value)[None])[0])))
     accuracy = report("digitpad (same path as /predict)", labels, guesses)
     labels_arr, guesses_arr, writers_arr = map(np.asarray, (labels, guesses, writers))
     per_writer = "  ".join(

@@ -88,8 +88,29 @@ def plot_confusion(confusion, path) -> None:
     plt.close(figure)
 
 
+def compare(model_path, test, drawn_path) -> dict:
+    """Accuracy of the model at `model_path` on MNIST's test split and (if the file exists)
+    the pen-drawn digits, one rendering each; `None` for what cannot be measured."""
+    from digitpad.classify import drawn_accuracy
+    from digitpad.drawings import load_drawn_digits
+    from digitpad.inference import ModelFileError, load_model
+
+    try:
+        model = load_model(model_path)
+    except ModelFileError:
+        return {"mnist": None, "drawn": None}
+    x_test, y_test = test
+    mnist = float((model.predict(x_test.reshape(-1, 28, 28, 1).astype(np.float32)).argmax(1) == y_test).mean())
+    drawn = None
+    if drawn_path is not None and Path(drawn_path).is_file():
+        labels, guesses = drawn_accuracy(model, load_drawn_digits(drawn_path))
+        drawn = float((labels == guesses).mean())
+    return {"mnist": mnist, "drawn": drawn}
+
+
 def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
-                     learning_rate=2e-3, plots=True) -> dict:
+                     learning_rate=2e-3, plots=True, extra=None, extra_weight=20,
+                     extra_source=None) -> dict:
     """Train on `train = (x, y)`, evaluate on `test`, save the model and its report.
 
     Writes `out` (the `.keras` file), a `.tflite` export beside it, and in the same folder
@@ -99,6 +120,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
     import tensorflow as tf
 
     from digitpad.augment import add_european_styles, training_dataset
+    from digitpad.data import sha256_of_arrays
     from digitpad.network import build_model
 
     started = time.time()
@@ -108,6 +130,10 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
     (x_train, y_train), (x_test, y_test) = train, test
 
     x_train, y_train = add_european_styles(x_train, y_train, seed)
+    if extra is not None:  # Corrected drawings from the audience, repeated to count.
+        x_extra, y_extra = extra
+        x_train = np.concatenate([x_train, np.repeat(x_extra, extra_weight, axis=0)])
+        y_train = np.concatenate([y_train, np.repeat(y_extra, extra_weight, axis=0)])
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
@@ -143,6 +169,12 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         "parameters": int(model.count_params()),
         "wall_time_seconds": round(wall, 1),
         "data_sha256": data_sha256,
+        "extra_data": None if extra is None else {
+            "source": str(extra_source),
+            "entries": int(len(extra[0])),
+            "weight": extra_weight,
+            "sha256": sha256_of_arrays(*extra),
+        },
         "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         "versions": {
             "python": platform.python_version(),

@@ -17,6 +17,7 @@ import pandas as pd
 from PIL import Image
 
 from digitpad.classify import UNSURE_BELOW, classify_inputs, describe
+from digitpad.feedback import FeedbackFullError, feedback_root, save_correction
 from digitpad.inference import DEFAULT_MODEL, load_model
 from digitpad.preprocess import NoInkError, open_image, preprocess, to_grayscale
 from digitpad.segment import read_number
@@ -174,6 +175,30 @@ def number_outputs(value, model=None):
     return number.text, (picture, boxes), f'<div style="display:flex;gap:6px">{strip}</div>', message
 
 
+def correction_outputs(value, digit, model=None):
+    """Store a correction of the current drawing; returns (radio reset, thank-you note).
+
+    The 28×28 input and the prediction are computed again from the drawing (both are
+    deterministic), so what is stored is exactly what the model saw and said.
+    """
+    if digit in (None, ""):
+        raise gr.Error("Click the digit you meant.")
+    try:
+        model_input = preprocess(value)
+    except NoInkError:
+        raise gr.Error("Draw a digit first, then say which one it was.") from None
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    model = model or get_model()
+    predicted = int(np.argmax(classify_inputs(model, model_input[None])[0]))
+    drawing = Image.fromarray(to_grayscale(value).astype(np.uint8))
+    try:
+        save_correction(feedback_root(), drawing, model_input, predicted, int(digit))
+    except FeedbackFullError as error:
+        raise gr.Error(str(error)) from None
+    return None, f"Thank you! Kept as a {int(digit)} (the model said {predicted})."
+
+
 def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:
     """A sketchpad with digitpad's brush: black, fixed colour, one layer, PNG uploads."""
     return DigitSketchpad(
@@ -192,6 +217,9 @@ def build_demo(model_path=None) -> gr.Blocks:
 
     def predict_file(path):
         return predict_outputs(_open_image(path), get_model(model_path))
+
+    def save_feedback(value, digit):
+        return correction_outputs(value, digit, get_model(model_path))
 
     def read(value):
         return number_outputs(value, get_model(model_path))
@@ -216,6 +244,10 @@ def build_demo(model_path=None) -> gr.Blocks:
                     )
                     preview = gr.HTML(label="What the model sees (28×28)", elem_id="preview",
                                       show_label=True, container=True)
+                    correct = gr.Radio(DIGITS, value=None, elem_id="correct",
+                                       label="Wrong? Click the digit you meant (the drawing is "
+                                             "kept to improve the model)")
+                    feedback_note = gr.Markdown(elem_id="feedback-note")
             outputs = [label, bars, preview, message]
             examples = example_paths()
             if examples:
@@ -235,7 +267,10 @@ def build_demo(model_path=None) -> gr.Blocks:
                          concurrency_limit=4, show_progress="hidden", trigger_mode="always_last")
         upload.upload(predict_file, inputs=upload, outputs=outputs, api_name="predict_upload",
                       concurrency_limit=4, show_progress="hidden")
-        clear.click(lambda: (None, *blank_outputs()), outputs=[sketchpad, *outputs],
+        correct.input(save_feedback, inputs=[sketchpad, correct], outputs=[correct, feedback_note],
+                      api_name="correct", concurrency_limit=4, show_progress="hidden")
+        clear.click(lambda: (None, *blank_outputs(), None, ""),
+                    outputs=[sketchpad, *outputs, correct, feedback_note],
                     api_visibility="private", show_progress="hidden")
         number_pad.change(read, inputs=number_pad, outputs=number_outputs_,
                           api_name="read_number", concurrency_limit=4, show_progress="hidden",

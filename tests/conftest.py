@@ -76,9 +76,15 @@ def start_app(extra_env=None, timeout=90):
 
 
 @pytest.fixture(scope="session")
-def live_app():
+def feedback_dir(tmp_path_factory):
+    """Where the live app keeps corrections during the tests."""
+    return tmp_path_factory.mktemp("feedback")
+
+
+@pytest.fixture(scope="session")
+def live_app(feedback_dir):
     """The real app, served by `python app.py` on a free loopback port; yields its URL."""
-    process, url = start_app()
+    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(feedback_dir)})
     yield url
     process.terminate()
     try:
@@ -93,3 +99,13 @@ def client(live_app):
     from gradio_client import Client
 
     return Client(live_app, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def dry_run_data(tmp_path_factory):
+    """A folder of tiny random MNIST IDX files (600 training, 100 test images)."""
+    from test_data import tiny_mnist, write_idx_folder
+
+    folder = tmp_path_factory.mktemp("mnist")
+    write_idx_folder(folder, tiny_mnist(np.random.default_rng(0), n_train=600, n_test=100))
+    return folder

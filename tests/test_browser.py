@@ -132,3 +132,22 @@ def test_write_a_three_digit_number_and_see_it_read(page, drawn_digits):
     except Exception:
         page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "digitpad-number-failure.png"))
         raise
+
+
+def test_a_correction_made_in_the_browser_lands_on_disk(page, drawn_digits, feedback_dir):
+    import json
+
+    from digitpad.feedback import count_entries
+
+    before = count_entries(feedback_dir)
+    draw_with_mouse(page, next(d for d in drawn_digits if d["label"] == 1))
+    wait_for_label(page, "1")
+    page.locator("#correct label", has_text="7").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#feedback-note') || {}).innerText?.includes('Kept as a 7')",
+        timeout=20_000)
+    assert count_entries(feedback_dir) == before + 1
+    newest = sorted((feedback_dir / "entries").iterdir())[-1]
+    assert {p.name for p in newest.iterdir()} == {"drawing.png", "input.png", "entry.json"}
+    meta = json.loads((newest / "entry.json").read_text())
+    assert meta["corrected"] == 7 and meta["predicted"] == 1

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from test_data import tiny_mnist, write_idx_folder
 
 
 def run_training(*args):
@@ -17,13 +16,10 @@ def run_training(*args):
 
 
 @pytest.fixture(scope="module")
-def dry_run(tmp_path_factory):
+def dry_run(tmp_path_factory, dry_run_data):
     """One `--dry-run` on 600 random images; yields (result, model path)."""
-    folder = tmp_path_factory.mktemp("mnist")
-    arrays = tiny_mnist(np.random.default_rng(0), n_train=600, n_test=100)
-    write_idx_folder(folder, arrays)
     out = tmp_path_factory.mktemp("model") / "tiny.keras"
-    return run_training("--data", folder, "--dry-run", "--out", out, "--batch-size", 64), out
+    return run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64), out
 
 
 def test_dry_run_writes_a_model_that_predicts(dry_run):
