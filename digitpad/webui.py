@@ -252,6 +252,7 @@ def build_demo(model_path=None) -> gr.Blocks:
             examples = example_paths()
             if examples:
                 gr.Examples(examples=[[path] for path in examples], inputs=[sketchpad],
+                            outputs=outputs, fn=predict, run_on_click=True, cache_examples=False,
                             label="Or try one of these drawings", examples_per_page=10)
         with gr.Tab("Number", elem_id="number-tab"):
             number_pad = drawing_pad("number-pad", "Write a number, digits side by side",

@@ -151,3 +151,8 @@ def test_a_correction_made_in_the_browser_lands_on_disk(page, drawn_digits, feed
     assert {p.name for p in newest.iterdir()} == {"drawing.png", "input.png", "entry.json"}
     meta = json.loads((newest / "entry.json").read_text())
     assert meta["corrected"] == 7 and meta["predicted"] == 1
+
+
+def test_clicking_an_example_reads_it(page):
+    page.locator("button.gallery-item, .gallery-item").nth(7).click()
+    wait_for_label(page, "7")
