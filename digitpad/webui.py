@@ -1,8 +1,13 @@
-"""The Gradio interface: a sketchpad in, the digit, its ten probabilities and the model's
-28×28 view out. `app.py` only calls `build_demo()` and launches it.
+"""The Gradio interface. `app.py` only calls `build_demo()` and launches it.
 
-Every output is computed by `predict_outputs`, a plain function of the sketchpad value, so
-tests and benchmarks exercise exactly what the browser and the `/predict` API get.
+- Digit tab: a sketchpad (or an uploaded photo) in; the digit, its ten probabilities and the
+  model's 28×28 view out (`/predict`, `/predict_upload`); a one-click correction (`/correct`).
+- Number tab: a wide sketchpad in; the number, its boxed digits and their inputs out
+  (`/read_number`).
+
+Every output is computed by a plain function of the input value (`predict_outputs`,
+`number_outputs`, `correction_outputs`), so tests exercise exactly what the browser and the
+API get.
 """
 
 import base64
