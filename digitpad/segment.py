@@ -53,6 +53,7 @@ class Digit:
 class Number:
     digits: list
     scale: int  # Picture pixels per pixel of the ink map the digits were found in.
+    picture: np.ndarray  # The `(H, W)` grayscale picture the digits were read from.
 
     @property
     def text(self) -> str:
@@ -175,7 +176,7 @@ def read_number(model, image) -> Number:
     """Any picture or sketchpad value → the `Number` written in it, every candidate read in
     one batched call. A wide piece is taken as touching digits only when its parts read
     more surely than the whole. Raises `NoInkError` for a blank picture, `ValueError` for noise."""
-    gray = to_grayscale(image)
+    picture = gray = to_grayscale(image)
     scale = -(-max(gray.shape) // (2 * READ_SIZE))  # Shrink big pictures by a whole factor.
     if scale > 1:
         gray = np.asarray(Image.fromarray(gray).reduce(scale), dtype=np.float32)
@@ -196,4 +197,4 @@ def read_number(model, image) -> Number:
         else:
             chosen = [whole]
         digits += [Digit(tuple(int(v) * scale for v in b), x, p) for b, x, p in chosen]
-    return Number(digits, scale)
+    return Number(digits, scale, picture)

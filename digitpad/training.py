@@ -100,7 +100,7 @@ def compare(model_path, test, drawn_path) -> dict:
     except ModelFileError:
         return {"mnist": None, "drawn": None}
     x_test, y_test = test
-    mnist = float((model.predict(x_test.reshape(-1, 28, 28, 1).astype(np.float32)).argmax(1) == y_test).mean())
+    mnist = evaluate(model.predict, x_test, y_test)["accuracy"]
     drawn = None
     if drawn_path is not None and Path(drawn_path).is_file():
         labels, guesses = drawn_accuracy(model, load_drawn_digits(drawn_path))

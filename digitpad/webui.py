@@ -169,7 +169,7 @@ def number_outputs(value, model=None):
         return "", None, None, NUMBER_PROMPT
     except ValueError as error:
         raise gr.Error(str(error)) from None
-    picture = to_grayscale(value).astype(np.uint8)
+    picture = number.picture.astype(np.uint8)
     boxes = [((d.box[2], d.box[0], d.box[3], d.box[1]), f"{d.value} ({d.confidence:.0%})")
              for d in number.digits]
     strip = "".join(preview_html(d.model_input, size=84) for d in number.digits)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,11 +31,7 @@ def cli_answers():
     result = run_cli("predict", "--json", *PAPER)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    return {Path_name(row["file"]): row for row in rows}
-
-
-def Path_name(path: str) -> str:  # noqa: N802 - a tiny helper, named for what it returns
-    return path.rsplit("/", 1)[-1]
+    return {Path(row["file"]).name: row for row in rows}
 
 
 def test_paper_digits_are_recognised_by_the_cli(cli_answers):
