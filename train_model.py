@@ -1,7 +1,7 @@
-"""Train digitpad's digit network on MNIST and write the model with its report.
+"""Train digitpad's digit network on MNIST and real pen drawings; write the model and its report.
 
-    python train_model.py                        # downloads MNIST with Keras
-    python train_model.py --data ../shared/mnist # offline, from the IDX files
+    python train_model.py --data ../shared/mnist   # offline: MNIST IDX files + ../shared/drawn-digits
+    python train_model.py                          # downloads MNIST with Keras
     python train_model.py --dry-run --out /tmp/model.keras
 """
 
@@ -9,14 +9,32 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from digitpad.data import load_mnist, sha256_of_arrays
+from digitpad.drawn import DEFAULT_FOLDER as DRAWN_FOLDER
 from digitpad.inference import DEFAULT_MODEL
 
 DRY_RUN_IMAGES = 512
-DRAWN_DIGITS = Path(__file__).resolve().parent.parent / "shared/drawn-digits/pendigits-dev.jsonl.gz"
+DRY_RUN_DRAWINGS = 60
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out of the log.
+
+
+def at_least_one(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def at_least_zero(text: str) -> int:
+    """argparse type: a whole number ≥ 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
 
 
 def parse_args(argv=None):
@@ -27,8 +45,16 @@ def parse_args(argv=None):
     parser.add_argument("--data", default=None,
                         help="folder of the four MNIST IDX files (.gz or not) or an mnist.npz "
                              "(None: download it with keras.datasets.mnist)")
-    parser.add_argument("--epochs", type=int, default=14, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per training step")
+    parser.add_argument("--drawn-data", type=Path, default=DRAWN_FOLDER,
+                        help="folder of the pen-drawn digits (pendigits-dev / unipen-train "
+                             ".jsonl.gz); used when it is there, split by writer")
+    parser.add_argument("--no-drawn", action="store_true",
+                        help="train on MNIST alone, even when --drawn-data is there")
+    parser.add_argument("--drawn-renders", type=at_least_one, default=4,
+                        help="sketchpad renderings of each training drawing, each a fresh "
+                             "variant (habits, slant, aspect, wobble, brush, canvas)")
+    parser.add_argument("--epochs", type=at_least_one, default=14, help="passes over the training set")
+    parser.add_argument("--batch-size", type=at_least_one, default=128, help="images per training step")
     parser.add_argument("--learning-rate", type=float, default=2e-3,
                         help="Adam's starting rate, decayed to zero along a cosine")
     parser.add_argument("--seed", type=int, default=1, help="seed for weights, shuffling, augmentation")
@@ -39,26 +65,28 @@ def parse_args(argv=None):
     parser.add_argument("--extra-data", type=Path, default=None,
                         help="a feedback folder of corrected drawings (see README) to add to "
                              "training; before/after accuracy is reported")
-    parser.add_argument("--extra-weight", type=int, default=20,
+    parser.add_argument("--extra-weight", type=at_least_one, default=20,
                         help="how many times each corrected drawing is repeated per epoch")
-    parser.add_argument("--drawn", type=Path, default=DRAWN_DIGITS,
-                        help="pen-drawn digits for the before/after comparison (skipped if absent)")
+    parser.add_argument("--force", action="store_true",
+                        help="with --extra-data: replace the model at --out even when the new "
+                             "one reads MNIST or the held-out writers worse")
+    parser.add_argument("--workers", type=at_least_zero, default=0,
+                        help="processes that render the drawings (0: one per core)")
     parser.add_argument("--dry-run", action="store_true",
-                        help=f"smoke test: {DRY_RUN_IMAGES} images, one epoch, no plots")
+                        help=f"smoke test: {DRY_RUN_IMAGES} images, {DRY_RUN_DRAWINGS} drawings, "
+                             "one epoch, no plots")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
+    started = time.time()
     args = parse_args(argv)
-    for name in ("epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            print(f"error: --{name.replace('_', '-')} must be at least 1", file=sys.stderr)
-            return 2
     try:
         (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    data_sha256 = sha256_of_arrays(x_train, y_train, x_test, y_test)
     extra = None
     if args.extra_data is not None:
         from digitpad.feedback import load_corrections
@@ -68,46 +96,40 @@ def main(argv=None) -> int:
         except (OSError, ValueError) as error:
             print(f"error: --extra-data: {error}", file=sys.stderr)
             return 1
-    data_sha256 = sha256_of_arrays(x_train, y_train, x_test, y_test)
-    epochs = args.epochs
+    from digitpad import training
+
     if args.dry_run:
-        x_train, y_train = x_train[:DRY_RUN_IMAGES], y_train[:DRY_RUN_IMAGES]
-        x_test, y_test = x_test[:DRY_RUN_IMAGES], y_test[:DRY_RUN_IMAGES]
-        epochs = 1
+        (x_train, y_train), (x_test, y_test) = training.dry_run_slice(
+            (x_train, y_train), (x_test, y_test), DRY_RUN_IMAGES)
+        args.epochs = 1
     if args.out is None:
         # A dry run must never overwrite the committed model and its report.
         args.out = Path(tempfile.mkdtemp(prefix="digitpad-dry-run-")) / "digitpad.keras" if args.dry_run else DEFAULT_MODEL
-    print(f"Training on {len(x_train)} images, testing on {len(x_test)}, {epochs} epochs.")
 
-    from digitpad.training import compare, train_and_report  # Imports TensorFlow: after checks.
+    drawn = held_out = split = None
+    if not args.no_drawn and args.drawn_data.is_dir():
+        drawn, held_out, split = training.prepare_drawings(
+            args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
+            limit=DRY_RUN_DRAWINGS if args.dry_run else None)
+    else:
+        print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
+    print(f"Training on {len(x_train)} MNIST images"
+          + (f" and {len(drawn[0])} drawn renderings" if drawn is not None else "")
+          + f", testing on {len(x_test)}, {args.epochs} epochs.", flush=True)
 
-    before = compare(args.out, (x_test, y_test), args.drawn) if extra is not None else None
-    metrics = train_and_report(
-        (x_train, y_train), (x_test, y_test),
-        epochs=epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
-        data_sha256=data_sha256, learning_rate=args.learning_rate, plots=not args.dry_run,
-        extra=extra, extra_weight=args.extra_weight, extra_source=args.extra_data,
-    )
-    print(f"Test accuracy {metrics['accuracy']:.4%} (loss {metrics['loss']:.4f}) "
-          f"in {metrics['wall_time_seconds']:.0f} s; model written to {args.out}")
-    if extra is not None:
-        after = compare(args.out, (x_test, y_test), args.drawn)
-        record_comparison(args.out, before, after)
-    return 0
-
-
-def record_comparison(out: Path, before: dict, after: dict) -> None:
-    """Print the before/after table and add it to the new model's metrics.json."""
-    import json
-
-    print("\n| | MNIST test | drawn digits |\n|---|---|---|")
-    for name, figures in (("before (previous model at --out)", before), ("after", after)):
-        cells = [f"{figures[k]:.2%}" if figures.get(k) is not None else "–" for k in ("mnist", "drawn")]
-        print(f"| {name} | {cells[0]} | {cells[1]} |")
-    metrics_path = out.parent / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())
-    metrics["extra_data"]["before"], metrics["extra_data"]["after"] = before, after
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    settings = dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                    data_sha256=data_sha256, learning_rate=args.learning_rate,
+                    plots=not args.dry_run, extra=extra, extra_weight=args.extra_weight,
+                    extra_source=args.extra_data, drawn=drawn, held_out=held_out, split=split,
+                    started=started)
+    if extra is None:
+        metrics = training.train_and_report((x_train, y_train), (x_test, y_test), out=args.out, **settings)
+        print(f"Test accuracy {metrics['accuracy']:.4%} (loss {metrics['loss']:.4f}) "
+              f"in {metrics['wall_time_seconds']:.0f} s; model written to {args.out}")
+        return 0
+    kept = training.retrain_with_corrections((x_train, y_train), (x_test, y_test), out=args.out,
+                                             force=args.force, **settings)
+    return 0 if kept else 3
 
 
 if __name__ == "__main__":

@@ -31,25 +31,3 @@ def describe(probabilities) -> str:
     if probabilities[best] < UNSURE_BELOW:
         return f"Not sure: {best} or {second}?"
     return f"It's a {best} ({probabilities[best]:.0%} sure)."
-
-
-def drawn_accuracy(model, records, renders: int = 1, seed: int = 0, progress=None):
-    """Render pen-drawn `records` as a sketchpad would (random canvas, brush, size, place;
-    seeded) and read them through `classify`. Returns `(labels, guesses)` arrays; a drawing
-    read as "no digit" counts as guess -1. `progress(done, total)` is called as it goes."""
-    from digitpad.drawings import render_random
-
-    rng = np.random.default_rng(seed)
-    total = len(records) * renders
-    labels, guesses = [], []
-    for index in range(total):
-        record = records[index % len(records)]
-        value, _ = render_random(record["strokes"], rng)
-        labels.append(record["label"])
-        try:
-            guesses.append(int(np.argmax(classify(model, value))))
-        except ValueError:
-            guesses.append(-1)
-        if progress:
-            progress(index + 1, total)
-    return np.asarray(labels), np.asarray(guesses)

@@ -1,0 +1,170 @@
+"""The shared pen-drawn digits as training and validation data, split by writer.
+
+`../shared/drawn-digits/` holds `pendigits-dev.jsonl.gz` (4 writers) and
+`unipen-train.jsonl.gz` (320 writers at 9 sites). Every record gets a `writer` of the form
+`"site/person"` (`"pendigits/3"`) and an `id` (a fingerprint of its strokes).
+
+The split is fixed by rule, not drawn at random per digit, so that no person is on both
+sides: pendigits writers 3 and 4 are held out; at each UNIPEN site, the writers whose
+SHA-256 of their id sorts first are held out, a fifth of the site (at least one). A few UNIPEN
+drawings cannot be read as their label by anyone; `splits/unipen-excluded.tsv` lists them with
+a reason each, and they are left out of both sides; so are copies of a held-out drawing.
+
+    >>> records = load_shared_drawings(folder)            # list of dicts
+    >>> train, held_out = split_by_writer(records)
+    >>> x, y = render_training_set(train, renders=3, seed=1)   # (N, 28, 28) uint8, (N,)
+"""
+
+import csv
+import hashlib
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.drawings import load_drawn_digits
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FOLDER = ROOT.parent / "shared" / "drawn-digits"
+FILES = {"pendigits": "pendigits-dev.jsonl.gz", "unipen": "unipen-train.jsonl.gz"}
+EXCLUDED = ROOT / "splits" / "unipen-excluded.tsv"
+HELD_OUT_PENDIGITS = {"pendigits/3", "pendigits/4"}
+HELD_OUT_FRACTION = 0.2
+
+
+def drawing_id(strokes) -> str:
+    """A short fingerprint of a drawing's strokes (12 hex digits)."""
+    text = json.dumps(strokes, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def load_shared_drawings(folder=DEFAULT_FOLDER) -> list[dict]:
+    """Both drawn-digit files of `folder` as records `{"id", "label", "writer", "strokes"}`.
+
+    Raises `ValueError` when the folder holds neither file.
+    """
+    folder = Path(folder)
+    records = []
+    for source, name in FILES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        for record in load_drawn_digits(path):
+            writer = str(record["writer"])
+            if "/" not in writer:
+                writer = f"{source}/{writer}"
+            records.append({"id": drawing_id(record["strokes"]), "label": int(record["label"]),
+                            "writer": writer, "strokes": record["strokes"]})
+    if not records:
+        raise ValueError(f"No drawn digits in {folder}: expected {' or '.join(FILES.values())}.")
+    return records
+
+
+def site_of(writer: str) -> str:
+    return writer.split("/", 1)[0]
+
+
+def held_out_writers(writers) -> set[str]:
+    """The writers kept for validation, by the rule in this module's docstring."""
+    writers = set(writers)
+    by_site = defaultdict(list)
+    for writer in writers:
+        if site_of(writer) != "pendigits":
+            by_site[site_of(writer)].append(writer)
+    held = {w for w in writers if w in HELD_OUT_PENDIGITS}
+    for site, members in by_site.items():
+        members.sort(key=lambda w: hashlib.sha256(w.encode()).hexdigest())
+        count = max(1, round(HELD_OUT_FRACTION * len(members)))
+        held.update(members[:count])
+    return held
+
+
+def load_excluded(path=EXCLUDED) -> dict[str, str]:
+    """The drawings set aside as unreadable: `{id: reason}`."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as rows:
+        return {row["id"]: row["reason"] for row in csv.DictReader(rows, delimiter="\t")}
+
+
+def _unique(records):
+    seen = set()
+    return [r for r in records if not (r["id"] in seen or seen.add(r["id"]))]
+
+
+def split_by_writer(records, excluded=None):
+    """`records` → `(train, held_out)` lists, whole writers on one side, excluded ids dropped.
+
+    The UNIPEN file holds a few hundred drawings twice, some under two writers' names: each
+    side keeps one copy, and a drawing that is also on the held-out side is left out of
+    training, so that no drawing is on both sides either.
+    """
+    excluded = load_excluded() if excluded is None else excluded
+    kept = [r for r in records if r["id"] not in excluded]
+    held = held_out_writers(r["writer"] for r in kept)
+    held_out = _unique([r for r in kept if r["writer"] in held])
+    held_ids = {r["id"] for r in held_out}
+    train = _unique([r for r in kept if r["writer"] not in held and r["id"] not in held_ids])
+    return train, held_out
+
+
+def split_fingerprint(train, held_out) -> str:
+    """SHA-256 over both sides' writer lists and drawing ids: the same split, the same value."""
+    digest = hashlib.sha256()
+    for side in (train, held_out):
+        digest.update(json.dumps(sorted({r["writer"] for r in side})).encode())
+        digest.update(json.dumps(sorted(r["id"] for r in side)).encode())
+    return digest.hexdigest()
+
+
+def render_one(task) -> np.ndarray:
+    """`(strokes, label, seed)` → one `(28, 28) uint8` model input: a habit variant of the
+    drawing, rendered on a random sketchpad and read by the app's own preprocessing."""
+    from digitpad.drawings import render_random
+    from digitpad.habits import habit_variant
+    from digitpad.preprocess import preprocess
+
+    strokes, label, seed = task
+    rng = np.random.default_rng(seed)
+    for _ in range(3):  # A warp can (rarely) leave nothing readable: try another.
+        value, _ = render_random(habit_variant(strokes, label, rng), rng)
+        try:
+            return np.clip(preprocess(value)[:, :, 0], 0, 255).round().astype(np.uint8)
+        except ValueError:
+            continue
+    return None
+
+
+def render_training_set(records, renders: int, seed: int, workers: int | None = None,
+                        progress=None):
+    """Every record rendered `renders` times (each a fresh variant and sketchpad), through the
+    app's preprocessing. Returns `(x, y)`: `(N, 28, 28) uint8`, `(N,) uint8`.
+
+    Runs on `workers` processes (default: every core); `progress(done, total)` as it goes.
+    """
+    import multiprocessing
+
+    base = np.random.SeedSequence(seed)
+    tasks = [(r["strokes"], r["label"], int(s.generate_state(1)[0]))
+             for r, s in zip([r for r in records for _ in range(renders)],
+                             base.spawn(len(records) * renders))]
+    labels = [r["label"] for r in records for _ in range(renders)]
+    workers = workers or os.cpu_count() or 1
+    images = []
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for index, image in enumerate(pool.imap(render_one, tasks, chunksize=64)):
+                images.append(image)
+                if progress:
+                    progress(index + 1, len(tasks))
+    else:
+        for index, task in enumerate(tasks):
+            images.append(render_one(task))
+            if progress:
+                progress(index + 1, len(tasks))
+    keep = [i for i, image in enumerate(images) if image is not None]
+    x = np.stack([images[i] for i in keep]) if keep else np.zeros((0, 28, 28), np.uint8)
+    return x, np.asarray([labels[i] for i in keep], dtype=np.uint8)
