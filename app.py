@@ -1,16 +1,19 @@
-"""digitpad: draw a digit, see what a CNN trained on MNIST reads.
+"""digitpad: draw a digit, see what a CNN trained on MNIST and real pen drawings reads.
 
     python app.py        # serves on http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT override)
 """
 
+import os
 import sys
 import threading
 
-from digitpad.inference import ModelFileError
-from digitpad.webui import build_demo, get_model, model_path_from_env, warm_up
+from digitpad.answers import warm_up
+from digitpad.inference import ModelFileError, get_model, model_path_from_env
+from digitpad.memory import keep_heap_small
+from digitpad.webui import LAUNCH_OPTIONS, build_demo
 
-MAX_FILE_SIZE = "5mb"  # A drawing's PNGs are a few kB; a phone photo a few MB.
-QUEUE_SIZE = 64  # Beyond this many waiting requests, users are told the app is busy.
+# Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
+QUEUE_SIZE = int(os.environ.get("DIGITPAD_QUEUE_SIZE", 64))
 
 demo = build_demo()
 demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
@@ -22,9 +25,10 @@ def main() -> int:
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    keep_heap_small()  # Large pictures hand their memory back instead of growing the server.
     # The first prediction imports a little more (SciPy); do it while the server starts.
     threading.Thread(target=warm_up, args=(model,), daemon=True).start()
-    demo.launch(max_file_size=MAX_FILE_SIZE)
+    demo.launch(**LAUNCH_OPTIONS)
     return 0
 
 

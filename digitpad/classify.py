@@ -24,6 +24,15 @@ def classify_inputs(model, inputs: np.ndarray) -> np.ndarray:
     return model.predict(np.asarray(inputs, dtype=np.float32))
 
 
+def describe_number(number) -> str:
+    """A one-line verdict for a `segment.Number`: "It reads **2024**." plus the unsure digits."""
+    unsure = [str(i + 1) for i, d in enumerate(number.digits) if d.confidence < UNSURE_BELOW]
+    message = f"It reads **{number.text}**."
+    if unsure:
+        message += f" Not sure about digit {', '.join(unsure)}."
+    return message
+
+
 def describe(probabilities) -> str:
     """A one-line verdict: "It's a 7 (98%)" or, when unsure, "Not sure: 4 or 9?"."""
     order = np.argsort(probabilities)[::-1]

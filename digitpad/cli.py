@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.classify import classify_inputs
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model
-from digitpad.preprocess import open_image, preprocess
+from digitpad.preprocess import preprocess
+from digitpad.reading import open_image
 from digitpad.segment import read_number
 
 BATCH_SIZE = 256
@@ -81,7 +83,7 @@ def predict_digits(model, paths, as_json) -> int:
             progress.step()
         if not inputs:
             continue
-        probabilities = model.predict(np.stack(inputs))
+        probabilities = classify_inputs(model, np.stack(inputs))
         for path, p in zip(batch_paths, probabilities):
             report(path, str(int(np.argmax(p))), float(np.max(p)), as_json,
                    {"probabilities": [round(float(v), 4) for v in p]} if as_json else None)

@@ -15,10 +15,13 @@ entries only and concurrent writers never meet (every entry has its own random n
     >>> x, y = load_corrections(root)          # (N, 28, 28) uint8, (N,) uint8
 """
 
+import collections
 import datetime
 import json
 import os
+import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -27,7 +30,10 @@ from PIL import Image
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "feedback"
 DEFAULT_MAX_ENTRIES = 10_000
-_lock = threading.Lock()  # Makes "check the cap, then add" one step within a server process.
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Disk the folder may take, whatever the entries hold.
+DRAWING_SIDE = 448  # Stored drawings are shrunk to this longer side: a few kB to a few tens.
+_lock = threading.Lock()  # Makes "check the caps, then add" one step within a server process.
+_usage: dict[Path, list[int]] = {}  # root → [entries, bytes], counted once, then kept up to date.
 
 
 class FeedbackFullError(ValueError):
@@ -44,56 +50,150 @@ def max_entries() -> int:
     return int(os.environ.get("DIGITPAD_FEEDBACK_MAX", DEFAULT_MAX_ENTRIES))
 
 
+def max_bytes() -> int:
+    """The cap on the folder's size: `$DIGITPAD_FEEDBACK_MAX_BYTES`, or 200 MB."""
+    return int(os.environ.get("DIGITPAD_FEEDBACK_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _scan_usage(root) -> list[int]:
+    entries = Path(root) / "entries"
+    count = size = 0
+    if entries.is_dir():
+        for folder in entries.iterdir():
+            if folder.name.startswith("."):
+                continue
+            count += 1
+            size += sum(p.stat().st_size for p in folder.iterdir()) if folder.is_dir() else folder.stat().st_size
+    return [count, size]
+
+
 def count_entries(root) -> int:
     entries = Path(root) / "entries"
     return sum(1 for p in entries.iterdir() if not p.name.startswith(".")) if entries.is_dir() else 0
 
 
+def _encode_png(image: Image.Image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def save_correction(root, drawing, model_input, predicted: int, corrected: int,
-                    cap: int | None = None) -> Path:
-    """Store one correction; returns its folder. `drawing`: a PIL image or `(H, W[, C]) uint8`;
-    `model_input`: `(28, 28, 1)` float in [0, 255]. Raises `FeedbackFullError` at the cap and
-    `ValueError` for a label that is not a digit."""
+                    cap: int | None = None, byte_cap: int | None = None) -> Path:
+    """Store one correction; returns its folder. `drawing`: a PIL image or `(H, W[, C]) uint8`,
+    stored as a grayscale PNG of at most 448 px; `model_input`: `(28, 28, 1)` float in [0, 255].
+
+    The caps (entries and bytes) are checked before anything is written. Raises
+    `FeedbackFullError` at a cap and `ValueError` for a label that is not a digit.
+    """
     if not (0 <= int(corrected) <= 9 and 0 <= int(predicted) <= 9):
         raise ValueError("Labels must be digits 0–9.")
     cap = max_entries() if cap is None else cap
-    entries = Path(root) / "entries"
-    entries.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    name = f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:12]}"
-    staging = entries / f".{name}.tmp"
-    staging.mkdir()
+    byte_cap = max_bytes() if byte_cap is None else byte_cap
     image = drawing if isinstance(drawing, Image.Image) else Image.fromarray(np.asarray(drawing))
-    image.save(staging / "drawing.png")
+    image = image.convert("L")
+    image.thumbnail((DRAWING_SIDE, DRAWING_SIDE))
     pixels = np.clip(np.asarray(model_input).reshape(28, 28), 0, 255).astype(np.uint8)
-    Image.fromarray(pixels).save(staging / "input.png")
+    now = datetime.datetime.now(datetime.timezone.utc)
     meta = {"predicted": int(predicted), "corrected": int(corrected),
             "timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z")}
-    (staging / "entry.json").write_text(json.dumps(meta) + "\n")
+    files = {"drawing.png": _encode_png(image), "input.png": _encode_png(Image.fromarray(pixels)),
+             "entry.json": (json.dumps(meta) + "\n").encode()}
+    size = sum(len(data) for data in files.values())
+    root = Path(root)
+    entries = root / "entries"
     with _lock:
-        if count_entries(root) >= cap:
-            for part in staging.iterdir():
-                part.unlink()
-            staging.rmdir()
+        usage = _usage.setdefault(root.resolve(), _scan_usage(root))
+        if usage[0] >= cap or usage[1] + size > byte_cap:
             raise FeedbackFullError(
-                f"The feedback folder is full ({cap} corrections); thank you all the same. "
-                "Ask the presenter to retrain with it and clear it."
+                f"The feedback folder is full ({usage[0]} corrections, {usage[1] // 2**20} MB); "
+                "thank you all the same. Ask the presenter to retrain with it and clear it."
             )
+        entries.mkdir(parents=True, exist_ok=True)
+        name = f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:12]}"
+        staging = entries / f".{name}.tmp"
+        staging.mkdir()
+        for file_name, data in files.items():
+            (staging / file_name).write_bytes(data)
         final = entries / name
         staging.rename(final)
+        usage[0] += 1
+        usage[1] += size
     return final
 
 
+class CorrectionGate:
+    """Who may store a correction: a session that was shown a prediction in the last
+    `window` seconds, at most `per_session` times. Remembers the newest `sessions` sessions.
+
+        >>> gate.saw_prediction(session)      # after each /predict
+        >>> gate.admit(session)               # before each /correct: raises ValueError if not
+    """
+
+    def __init__(self, per_session: int = 20, window: float = 600.0, sessions: int = 10_000):
+        self.per_session, self.window, self.sessions = per_session, window, sessions
+        self._seen = collections.OrderedDict()  # session → [time of last prediction, corrections]
+        self._lock = threading.Lock()
+
+    def saw_prediction(self, session) -> None:
+        with self._lock:
+            entry = self._seen.pop(session, [0.0, 0])
+            entry[0] = time.monotonic()
+            self._seen[session] = entry
+            while len(self._seen) > self.sessions:
+                self._seen.popitem(last=False)
+
+    def admit(self, session) -> None:
+        with self._lock:
+            entry = self._seen.get(session)
+            if entry is None or time.monotonic() - entry[0] > self.window:
+                raise ValueError("Draw a digit and see the model's answer first, then correct it.")
+            if entry[1] >= self.per_session:
+                raise ValueError(f"Thank you! That is {self.per_session} corrections from you "
+                                 "already, which is all one visitor can send.")
+            entry[1] += 1
+
+
+def _read_entry(folder: Path):
+    """One entry folder → `(28×28 uint8 input, corrected digit)`; `ValueError` with the reason."""
+    if not folder.is_dir():
+        raise ValueError("not an entry folder")
+    try:
+        meta = json.loads((folder / "entry.json").read_text())
+        corrected = int(meta["corrected"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ValueError("entry.json is missing or unreadable") from None
+    if not 0 <= corrected <= 9:
+        raise ValueError(f"the corrected label {corrected} is not a digit")
+    try:
+        with Image.open(folder / "input.png") as image:
+            if image.size != (28, 28):  # Checked from the header, before decoding.
+                raise ValueError(f"input.png is {image.size[0]}×{image.size[1]}, not 28×28")
+            return np.asarray(image.convert("L"), dtype=np.uint8), corrected
+    except (OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValueError("input.png is missing or unreadable") from None
+
+
 def load_corrections(root):
-    """Every complete entry under `root` → `(x: (N, 28, 28) uint8, y: (N,) uint8)`, oldest first."""
+    """Every readable entry under `root` → `(x: (N, 28, 28) uint8, y: (N,) uint8)`, oldest first.
+
+    An entry that cannot be read (no `entry.json`, a label that is not a digit, a picture that
+    is not 28×28, a stray file) is skipped with one warning line saying why.
+    """
     entries = Path(root) / "entries"
     if not entries.is_dir():
         raise ValueError(f"{root} holds no feedback (no entries/ folder).")
     xs, ys = [], []
     for folder in sorted(p for p in entries.iterdir() if not p.name.startswith(".")):
-        meta = json.loads((folder / "entry.json").read_text())
-        xs.append(np.asarray(Image.open(folder / "input.png").convert("L"), dtype=np.uint8))
-        ys.append(int(meta["corrected"]))
+        try:
+            x, y = _read_entry(folder)
+        except ValueError as reason:
+            print(f"warning: skipping feedback entry {folder.name}: {reason}", file=sys.stderr)
+            continue
+        xs.append(x)
+        ys.append(y)
     if not xs:
         raise ValueError(f"{root} holds no feedback entries.")
     return np.stack(xs), np.asarray(ys, dtype=np.uint8)

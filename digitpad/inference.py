@@ -9,6 +9,7 @@ back to the Keras file, loaded in safe mode and called through a compiled functi
 """
 
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -112,3 +113,14 @@ def load_model(path=DEFAULT_MODEL, prefer_litert: bool = True):
             "retrain it with `python train_model.py --data ../shared/mnist`."
         ) from None
     return model
+
+
+@functools.cache
+def get_model(path: str = str(DEFAULT_MODEL)):
+    """The model at `path`, loaded once per process on first use (the app loads it at start-up)."""
+    return load_model(path)
+
+
+def model_path_from_env() -> str:
+    """The model file to serve: `$DIGITPAD_MODEL`, or the committed one."""
+    return os.environ.get("DIGITPAD_MODEL", str(DEFAULT_MODEL))

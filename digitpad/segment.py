@@ -15,20 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digitpad.preprocess import (
-    INK_LEVEL,
-    READ_SIZE,
-    clean_ink,
-    ink_map,
-    ink_to_input,
-    to_grayscale,
-)
+from digitpad.classify import classify_inputs
+from digitpad.preprocess import (FAINT_LEVEL, INK_LEVEL, MAX_PIECES, READ_SIZE, clean_ink,
+                                 ink_bbox, ink_map, ink_to_input)
+from digitpad.reading import to_grayscale
 
 OVERLAP_TO_MERGE = 0.5  # Share of the narrower piece's width that two pieces of one digit share.
 SMALL_PIECE = 0.4  # A piece lower than this share of the tallest piece joins a neighbour.
 WIDE_PIECE = 1.25  # A piece wider than this many times its height may be several digits.
 SPLIT_MARGIN = 0.1  # Touching digits are split only if every part reads this much surer.
 DIGIT_ASPECT = 0.75  # Typical width of a digit over its height, to count digits in a wide piece.
+NUMBER_SIDE = 2 * READ_SIZE  # A number is read from a picture shrunk to this longer side.
+MAX_DIGITS = 20  # The longest number read.
 
 
 @dataclass
@@ -51,9 +49,9 @@ class Digit:
 
 @dataclass
 class Number:
-    digits: list
-    scale: int  # Picture pixels per pixel of the ink map the digits were found in.
-    picture: np.ndarray  # The `(H, W)` grayscale picture the digits were read from.
+    digits: list  # Their boxes are in the original picture's pixels.
+    scale: int  # Original picture pixels per pixel of `picture`.
+    picture: np.ndarray  # The `(H, W)` grayscale picture the digits were read from (shrunk).
 
     @property
     def text(self) -> str:
@@ -117,7 +115,7 @@ def group_pieces(pieces):
 def split_wide(ink_crop: np.ndarray) -> list:
     """Column ranges `(start, stop)` of the digits in a crop that may hold touching digits."""
     height, width = ink_crop.shape
-    count = int(round(width / (DIGIT_ASPECT * height)))
+    count = min(int(round(width / (DIGIT_ASPECT * height))), MAX_DIGITS)
     if width < WIDE_PIECE * height or count < 2:
         return [(0, width)]
     profile = (ink_crop > INK_LEVEL).sum(axis=0).astype(float)
@@ -132,12 +130,11 @@ def split_wide(ink_crop: np.ndarray) -> list:
 
 def _trim(part, top, left):
     """Crop a piece of ink to its own extent: `(box, crop)` or None if it holds no ink."""
-    rows = np.flatnonzero(part.max(axis=1) > 0.05)
-    cols = np.flatnonzero(part.max(axis=0) > 0.05)
-    if len(rows) == 0 or (part > INK_LEVEL).sum() < 4:
+    if part.size == 0 or (part > INK_LEVEL).sum() < 4:
         return None
-    box = (top + rows[0], top + rows[-1] + 1, left + cols[0], left + cols[-1] + 1)
-    return box, part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    rows_start, rows_stop, cols_start, cols_stop = ink_bbox(part, FAINT_LEVEL)
+    box = (top + rows_start, top + rows_stop, left + cols_start, left + cols_stop)
+    return box, part[rows_start:rows_stop, cols_start:cols_stop]
 
 
 def find_digits(ink: np.ndarray):
@@ -150,11 +147,18 @@ def find_digits(ink: np.ndarray):
     labels, pieces = _pieces(mask)
     if not pieces:
         return []
+    if len(pieces) > MAX_PIECES:
+        raise ValueError(f"This picture has {len(pieces)} separate marks: too many to be a number "
+                         f"(digitpad reads up to {MAX_DIGITS} digits). Clear it and write the number.")
+    groups = group_pieces(pieces)
+    if len(groups) > MAX_DIGITS:
+        raise ValueError(f"This picture holds about {len(groups)} digits; digitpad reads up to "
+                         f"{MAX_DIGITS}. Write a shorter number.")
     # Every inked pixel (anti-aliased fringe too) belongs to its nearest piece.
     nearest = labels[tuple(ndimage.distance_transform_edt(labels == 0, return_distances=False,
                                                           return_indices=True))]
     found = []
-    for top, bottom, left, right, ids in group_pieces(pieces):
+    for top, bottom, left, right, ids in groups:
         pad = 2
         top, left = max(top - pad, 0), max(left - pad, 0)
         bottom, right = min(bottom + pad, ink.shape[0]), min(right + pad, ink.shape[1])
@@ -176,16 +180,20 @@ def read_number(model, image) -> Number:
     """Any picture or sketchpad value → the `Number` written in it, every candidate read in
     one batched call. A wide piece is taken as touching digits only when its parts read
     more surely than the whole. Raises `NoInkError` for a blank picture, `ValueError` for noise."""
-    picture = gray = to_grayscale(image)
-    scale = -(-max(gray.shape) // (2 * READ_SIZE))  # Shrink big pictures by a whole factor.
-    if scale > 1:
-        gray = np.asarray(Image.fromarray(gray).reduce(scale), dtype=np.float32)
+    original = image
+    if isinstance(image, dict):
+        from digitpad.reading import composite_of
+
+        original = composite_of(image)
+    width = original.shape[1] if isinstance(original, np.ndarray) else getattr(original, "width", 0)
+    gray = to_grayscale(original, max_side=NUMBER_SIDE)
+    scale = max(1, round(width / gray.shape[1])) if width else 1
     ink = clean_ink(ink_map(gray))
     found = find_digits(ink)
     candidates = [(box, crop) for box, crop, _ in found]
     candidates += [part for _, _, splits in found for part in splits]
     inputs = np.stack([ink_to_input(crop) for _, crop in candidates]).astype(np.float32)
-    probabilities = model.predict(inputs)
+    probabilities = classify_inputs(model, inputs)
     read = {id(crop): (box, model_input, p)
             for (box, crop), model_input, p in zip(candidates, inputs, probabilities)}
     digits = []
@@ -197,4 +205,6 @@ def read_number(model, image) -> Number:
         else:
             chosen = [whole]
         digits += [Digit(tuple(int(v) * scale for v in b), x, p) for b, x, p in chosen]
-    return Number(digits, scale, picture)
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(f"This picture holds {len(digits)} digits; digitpad reads up to {MAX_DIGITS}.")
+    return Number(digits, scale, gray)

@@ -1,20 +1,11 @@
-"""Shared fixtures: the committed model and data fixtures, and a live app on loopback."""
-
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
+"""Shared fixtures: the committed model and data fixtures, and a live app on loopback.
+Helper functions live in `helpers.py`."""
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(ROOT))
-
-from digitpad.drawings import load_drawn_digits, render_strokes, sketchpad_value  # noqa: E402
+from helpers import FIXTURES, start_app, stop, tiny_mnist, write_idx_folder
+from digitpad.drawings import load_drawn_digits
 
 
 @pytest.fixture(scope="session")
@@ -38,43 +29,6 @@ def drawn_digits():
     return load_drawn_digits(FIXTURES / "drawn-digits.jsonl.gz")
 
 
-def draw(record, canvas_size=448, height=300, centre=None, radius=12) -> dict:
-    """A stroke record rendered as the sketchpad's value."""
-    centre = centre or (canvas_size / 2, canvas_size / 2)
-    layer = render_strokes(record["strokes"], canvas_size, height, centre, radius)
-    return sketchpad_value(layer)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(extra_env=None, timeout=90):
-    """Start `python app.py` on a free loopback port; return (process, url) once it serves."""
-    import urllib.request
-
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"app.py did not serve {url} within {timeout} s")
-
-
 @pytest.fixture(scope="session")
 def feedback_dir(tmp_path_factory):
     """Where the live app keeps corrections during the tests."""
@@ -86,11 +40,7 @@ def live_app(feedback_dir):
     """The real app, served by `python app.py` on a free loopback port; yields its URL."""
     process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(feedback_dir)})
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +54,16 @@ def client(live_app):
 @pytest.fixture(scope="session")
 def dry_run_data(tmp_path_factory):
     """A folder of tiny random MNIST IDX files (600 training, 100 test images)."""
-    from test_data import tiny_mnist, write_idx_folder
-
     folder = tmp_path_factory.mktemp("mnist")
     write_idx_folder(folder, tiny_mnist(np.random.default_rng(0), n_train=600, n_test=100))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def drawn_folder(tmp_path_factory):
+    """A drawn-digit folder made from the fixture: 100 pendigits digits by writers 1–4."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("drawn")
+    shutil.copy(FIXTURES / "drawn-digits.jsonl.gz", folder / "pendigits-dev.jsonl.gz")
     return folder

@@ -10,31 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, draw
-
-
-def png_file(tmp_path, image, name="drawing.png", fmt="PNG"):
-    path = tmp_path / name
-    if isinstance(image, np.ndarray):
-        image = Image.fromarray(image)
-    image.save(path, format=fmt)
-    return str(path)
-
-
-def editor_value(path):
-    """The sketchpad value as gradio_client sends it: files for background and composite."""
-    from gradio_client import handle_file
-
-    return {"background": handle_file(path), "layers": [], "composite": handle_file(path)}
-
-
-def predict(client, value):
-    return client.predict(value, api_name="/predict")
-
-
-def top_digit(result):
-    label = result[0]
-    return None if not label or label.get("label") is None else int(label["label"])
+from helpers import ROOT, draw, editor_value, png_file, predict, top_digit
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +99,8 @@ HOSTILE = [
     ("1x1", "blank"),
     ("6000x6000", "megapixels"),
     ("bomb 30000x30000", "megapixels"),
-    ("not an image", "Not an image that can be read"),
-    ("truncated png", "truncated or corrupt"),
+    ("not an image", "not a picture that can be read"),
+    ("truncated png", "truncated or damaged"),
     ("palette", "digit"),
     ("16-bit", "digit"),
     ("cmyk jpeg", "digit"),

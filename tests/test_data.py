@@ -6,33 +6,7 @@ import numpy as np
 import pytest
 
 from digitpad.data import IDX_NAMES, load_mnist, parse_idx, sha256_of_arrays
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    """Encode a uint8 array as an IDX file (images if 3-D, labels if 1-D)."""
-    magic = 0x803 if array.ndim == 3 else 0x801
-    header = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-def tiny_mnist(rng, n_train=12, n_test=5):
-    return {
-        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-        "y_train": rng.integers(0, 10, n_train, dtype=np.uint8),
-        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-        "y_test": rng.integers(0, 10, n_test, dtype=np.uint8),
-    }
-
-
-def write_idx_folder(folder, arrays, gzipped=True):
-    folder.mkdir(exist_ok=True)
-    for key, stem in IDX_NAMES.items():
-        raw = idx_bytes(arrays[key])
-        if gzipped:
-            (folder / f"{stem}.gz").write_bytes(gzip.compress(raw))
-        else:
-            (folder / stem).write_bytes(raw)
-    return folder
+from helpers import idx_bytes, tiny_mnist, write_idx_folder
 
 
 @pytest.mark.parametrize("gzipped", [True, False])

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from conftest import draw, start_app
-from digitpad.feedback import FeedbackFullError, count_entries, load_corrections, save_correction
-from test_app import editor_value, png_file
+from digitpad.feedback import (CorrectionGate, FeedbackFullError, count_entries, load_corrections,
+                               save_correction)
+from helpers import FIXTURES, draw, editor_value, png_file, run_training, start_app, stop, write_idx_folder
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -44,6 +44,7 @@ def test_correction_through_the_app_lands_on_disk(client, feedback_dir, drawn_di
     before = count_entries(feedback_dir)
     record = next(d for d in drawn_digits if d["label"] == 9)
     path = png_file(tmp_path, draw(record)["composite"])
+    client.predict(editor_value(path), api_name="/predict")  # A correction follows an answer.
     radio, note = client.predict(editor_value(path), "4", api_name="/correct")
     assert radio is None and "Kept as a 4" in note
     assert count_entries(feedback_dir) == before + 1
@@ -60,6 +61,7 @@ def test_twenty_concurrent_corrections_all_survive(live_app, feedback_dir, drawn
 
     def submit(index):
         client = Client(live_app, verbose=False)
+        client.predict(editor_value(paths[index]), api_name="/predict")
         return client.predict(editor_value(paths[index]), str(index % 10), api_name="/correct")
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -86,42 +88,134 @@ def test_full_folder_says_so_through_the_app(tmp_path, drawn_digits):
     try:
         client = Client(url, verbose=False)
         value = editor_value(png_file(tmp_path, draw(drawn_digits[0])["composite"]))
+        client.predict(value, api_name="/predict")
         for _ in range(2):
             client.predict(value, "1", api_name="/correct")
         with pytest.raises(AppError, match="full"):
             client.predict(value, "1", api_name="/correct")
         assert count_entries(tmp_path / "fb") == 2
     finally:
-        process.terminate()
+        stop(process)
 
 
-def test_training_with_extra_data_uses_it_and_reports_before_after(tmp_path, dry_run_data):
-    from conftest import FIXTURES
-    from test_train_model import run_training
+def mnist_fixture_folder(folder):
+    """An IDX folder of real MNIST test digits (the fixture), 600 to train on, 400 to test."""
+    with np.load(FIXTURES / "mnist-test.npz") as archive:
+        x, y = archive["x_test"], archive["y_test"]
+    return write_idx_folder(folder, {"x_train": x[:600], "y_train": y[:600],
+                                     "x_test": x[600:1000], "y_test": y[600:1000]})
 
-    feedback = tmp_path / "feedback"
+
+def some_corrections(folder):
     for digit in range(3):
         image = np.zeros((28, 28, 1), np.float32)
         image[6:22, 12 + digit : 15 + digit] = 255
-        save_correction(feedback, np.full((64, 64), 255, np.uint8), image, predicted=7, corrected=digit)
+        save_correction(folder, np.full((64, 64), 255, np.uint8), image, predicted=7, corrected=digit)
+    return folder
+
+
+def test_training_with_extra_data_uses_it_and_reports_before_after(tmp_path, dry_run_data, drawn_folder):
+    feedback = some_corrections(tmp_path / "feedback")
     out = tmp_path / "model" / "tiny.keras"
     result = run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
                           "--extra-data", feedback, "--extra-weight", 5,
-                          "--drawn", FIXTURES / "drawn-digits.jsonl.gz")
+                          "--drawn-data", drawn_folder, "--workers", 1)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "| before (previous model at --out) |" in result.stdout and "| after |" in result.stdout
+    assert "| before (model at --out) |" in result.stdout and "| after |" in result.stdout
     metrics = json.loads((out.parent / "metrics.json").read_text())
     extra = metrics["extra_data"]
-    assert extra["entries"] == 3 and extra["weight"] == 5
+    assert extra["entries"] == 3 and extra["weight"] == 5 and extra["kept"] == "new"
     assert metrics["training_images"] > 512 + 3 * 5 - 1  # MNIST slice, restyled copies, extra.
-    assert extra["after"]["mnist"] is not None and extra["after"]["drawn"] is not None
-    assert extra["before"] == {"mnist": None, "drawn": None}  # No model was at --out before.
+    assert extra["after"]["mnist"] is not None and extra["after"]["held_out"] is not None
+    assert extra["before"] == {"mnist": None, "held_out": None}  # No model was at --out before.
+    assert out.is_file() and out.with_suffix(".tflite").is_file()
+
+
+def test_worse_model_from_corrections_keeps_the_old_one_unless_forced(tmp_path):
+    """One epoch on 512 digits reads MNIST far worse than the committed model: it is refused."""
+    import shutil
+
+    from digitpad.inference import DEFAULT_MODEL
+
+    data = mnist_fixture_folder(tmp_path / "mnist")
+    feedback = some_corrections(tmp_path / "feedback")
+    out = tmp_path / "served" / "digitpad.keras"
+    out.parent.mkdir()
+    for suffix in (".keras", ".tflite"):
+        shutil.copy(DEFAULT_MODEL.with_suffix(suffix), out.with_suffix(suffix))
+    before = out.with_suffix(".tflite").read_bytes()
+    args = ["--data", data, "--dry-run", "--out", out, "--batch-size", 64, "--no-drawn",
+            "--extra-data", feedback]
+    result = run_training(*args)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "Kept the old model" in result.stdout and "mnist" in result.stdout
+    assert out.with_suffix(".tflite").read_bytes() == before
+    forced = run_training(*args, "--force")
+    assert forced.returncode == 0, forced.stderr[-2000:]
+    assert out.with_suffix(".tflite").read_bytes() != before
 
 
 def test_extra_data_that_is_not_feedback_exits_with_one_line(tmp_path, dry_run_data):
-    from test_train_model import run_training
-
     result = run_training("--data", dry_run_data, "--dry-run", "--extra-data", tmp_path / "empty")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--extra-data" in lines[0]
+
+
+def test_bad_entries_are_skipped_with_a_warning_each(tmp_path, capsys):
+    good = some_corrections(tmp_path)
+    entries = good / "entries"
+    (entries / "no-json").mkdir()
+    (entries / "no-json" / "input.png").write_bytes(b"")
+    bad_label = entries / "bad-label"
+    bad_label.mkdir()
+    (bad_label / "entry.json").write_text('{"corrected": 12}')
+    (entries / "stray.txt").write_text("hello")
+    huge = entries / "huge-header"
+    huge.mkdir()
+    (huge / "entry.json").write_text('{"corrected": 3}')
+    from PIL import Image
+
+    Image.new("L", (6000, 6000)).save(huge / "input.png")  # A few kB, 36 megapixels.
+    x, y = load_corrections(good)
+    assert len(x) == 3 and sorted(y.tolist()) == [0, 1, 2]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 4
+    assert any("entry.json" in w for w in warnings) and any("not a digit" in w for w in warnings)
+    assert any("6000×6000" in w for w in warnings)
+
+
+def test_stored_drawings_are_bounded_and_caps_are_checked_before_writing(tmp_path):
+    noise = np.random.default_rng(0).integers(200, 256, (2000, 2000), dtype=np.uint8)
+    noise[900:1100, :] = 0
+    folder = save_correction(tmp_path, noise, np.zeros((28, 28, 1)), 1, 2)
+    from PIL import Image
+
+    assert max(Image.open(folder / "drawing.png").size) <= 448
+    used = sum(p.stat().st_size for p in folder.iterdir())
+    with pytest.raises(FeedbackFullError, match="full"):
+        save_correction(tmp_path / "other", noise, np.zeros((28, 28, 1)), 1, 2, byte_cap=used // 2)
+    assert count_entries(tmp_path / "other") == 0 and not (tmp_path / "other" / "entries").exists()
+
+
+def test_gate_wants_a_prediction_first_and_limits_each_session():
+    gate = CorrectionGate(per_session=2)
+    with pytest.raises(ValueError, match="answer first"):
+        gate.admit("visitor")
+    gate.saw_prediction("visitor")
+    gate.admit("visitor")
+    gate.admit("visitor")
+    with pytest.raises(ValueError, match="2 corrections"):
+        gate.admit("visitor")
+    with pytest.raises(ValueError, match="answer first"):
+        gate.admit("someone else")
+
+
+def test_correction_without_a_prediction_is_refused_by_the_app(live_app, drawn_digits, tmp_path):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    fresh = Client(live_app, verbose=False)
+    path = png_file(tmp_path, draw(drawn_digits[3])["composite"])
+    with pytest.raises(AppError, match="answer first"):
+        fresh.predict(editor_value(path), "5", api_name="/correct")

@@ -7,7 +7,7 @@ import pytest
 from digitpad.classify import classify, classify_inputs, describe
 from digitpad.inference import DEFAULT_MODEL, KerasModel, ModelFileError, load_model
 from digitpad.preprocess import NoInkError
-from conftest import draw
+from helpers import draw
 
 
 def test_committed_model_scores_on_mnist_test_set(model, mnist_test):

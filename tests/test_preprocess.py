@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import draw
+from helpers import draw
 from digitpad.preprocess import (
     MNIST_STROKE_WIDTH,
     NoInkError,
     digit_stroke_width,
     preprocess,
-    to_grayscale,
 )
+from digitpad.reading import to_grayscale
 
 
 def similarity(a, b) -> float:

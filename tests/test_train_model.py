@@ -1,25 +1,19 @@
 """`train_model.py` end to end on tiny data: arguments, errors, and a model that works."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
-
-
-def run_training(*args):
-    return subprocess.run([sys.executable, "train_model.py", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+from helpers import run_training
 
 
 @pytest.fixture(scope="module")
-def dry_run(tmp_path_factory, dry_run_data):
-    """One `--dry-run` on 600 random images; yields (result, model path)."""
+def dry_run(tmp_path_factory, dry_run_data, drawn_folder):
+    """One `--dry-run` on 600 random images and the fixture's drawings; yields (result, model path)."""
     out = tmp_path_factory.mktemp("model") / "tiny.keras"
-    return run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64), out
+    return run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
+                        "--drawn-data", drawn_folder, "--drawn-renders", 2, "--workers", 1), out
 
 
 def test_dry_run_writes_a_model_that_predicts(dry_run):
@@ -42,6 +36,30 @@ def test_dry_run_writes_its_report(dry_run):
     assert metrics["epochs"] == 1 and metrics["training_images"] >= 512
     assert np.array(metrics["confusion_matrix"]).sum() == metrics["test_images"]
     assert len(metrics["data_sha256"]) == 64
+    # The fixture's pendigits writers 3 and 4 are held out and read after training.
+    assert metrics["split"]["held_out_writers"] == 2 and metrics["split"]["train_writers"] == 2
+    assert metrics["training_images_drawn"] == 2 * metrics["split"]["train_drawings"]
+    held_out = metrics["held_out"]
+    assert held_out["drawings"] == 2 * metrics["split"]["held_out_drawings"]
+    assert set(held_out["per_site"]) == {"pendigits"} and len(held_out["per_digit"]) == 10
+    assert len(metrics["split"]["fingerprint"]) == 64
+
+
+def test_dry_run_writes_a_batch_one_export_for_the_browser(dry_run):
+    _, out = dry_run
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(out.with_name("tiny-batch1.tflite")))
+    assert list(interpreter.get_input_details()[0]["shape"]) == [1, 28, 28, 1]
+
+
+def test_no_drawn_trains_on_mnist_alone(tmp_path, dry_run_data, drawn_folder):
+    out = tmp_path / "m.keras"
+    result = run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
+                          "--drawn-data", drawn_folder, "--no-drawn")
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out.parent / "metrics.json").read_text())
+    assert metrics["training_images_drawn"] == 0 and metrics["held_out"] is None
 
 
 def test_help_shows_every_default():
@@ -56,11 +74,13 @@ def test_help_shows_every_default():
     "args, message",
     [
         (["--data", "/nonexistent/mnist"], "--data ../shared/mnist"),
-        (["--epochs", "0", "--data", "."], "--epochs must be at least 1"),
+        (["--epochs", "0", "--data", "."], "--epochs: must be at least 1"),
+        (["--drawn-renders", "-2", "--data", "."], "--drawn-renders: must be at least 1"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(args, message):
     result = run_training(*args)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0]
+    assert message in lines[-1]
+    assert len([line for line in lines if "error" in line]) == 1

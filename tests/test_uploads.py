@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import FIXTURES, ROOT, draw
+from helpers import FIXTURES, ROOT, draw
 from digitpad.classify import classify
-from digitpad.preprocess import open_image
+from digitpad.reading import open_image
 
 PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
 

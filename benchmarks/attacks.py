@@ -1,0 +1,95 @@
+"""Replay the hostile requests of issue 13 against `app.py` on loopback; print, per attack,
+the time to an answer and the server's resident memory.
+
+1. layer bomb: `/predict` with no composite and 40 layers naming one 5000×5000 transparent PNG;
+2. thin bars: `/read_number` on a 5000×5000 PNG of 450 one-pixel bars and a blob (and the
+   same at 4000×4000, inside the pixel cap);
+3. blob index: `accept_blobs` with layer index 20,000,000, three times;
+4. feedback storage: `/correct` with a 2000×2000 picture of faint noise and a bar;
+then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must still be read.
+
+    python benchmarks/attacks.py
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from helpers import (FIXTURES, big_transparent_png, sketchpad_id, draw, editor_value,  # noqa: E402
+                     faint_noise_png, png_file, post_blob, rss_mb, start_app, stop,
+                     thin_bars_png, top_digit)
+
+from digitpad.drawings import load_drawn_digits  # noqa: E402
+
+
+def timed(name, pid, call):
+    """Run `call()`, print its time, outcome and the server's RSS after it."""
+    started = time.time()
+    try:
+        outcome = call()
+    except Exception as error:  # The outcome of an attack is often an error: that is the point.
+        outcome = f"error: {str(error).splitlines()[0][:110]}"
+    print(f"{name:<34} {time.time() - started:6.2f} s   RSS {rss_mb(pid):6.0f} MB   {outcome}", flush=True)
+
+
+def main() -> int:
+    from gradio_client import Client, handle_file
+
+    folder = Path(tempfile.mkdtemp(prefix="digitpad-attacks-"))
+    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(folder / "feedback")})
+    try:
+        client = Client(url, verbose=False)
+        record = next(d for d in load_drawn_digits(FIXTURES / "drawn-digits.jsonl.gz") if d["label"] == 6)
+        normal = editor_value(png_file(folder, draw(record)["composite"], "six.png"))
+        client.predict(normal, api_name="/predict")
+        start = rss_mb(process.pid)
+        print(f"{'after start and one drawing':<34} {'':>8}   RSS {start:6.0f} MB")
+
+        bomb = big_transparent_png(folder / "transparent.png")
+        layers = {"background": None, "layers": [handle_file(bomb)] * 40, "composite": None}
+        timed("1. layer bomb (40 × 5000²)", process.pid,
+              lambda: client.predict(layers, api_name="/predict")[3])
+        bars = thin_bars_png(folder / "bars.png")
+        timed("2. thin bars 5000² (/read_number)", process.pid,
+              lambda: client.predict(editor_value(bars), api_name="/read_number")[3])
+        bars_small = thin_bars_png(folder / "bars4000.png", side=4000)
+        timed("2b. thin bars 4000² (/read_number)", process.pid,
+              lambda: client.predict(editor_value(bars_small), api_name="/read_number")[3])
+        tiny = png_file(folder, np.zeros((4, 4, 4), np.uint8), "tiny.png")
+        sketchpad = sketchpad_id(url)
+        for attempt in range(3):
+            timed(f"3. blob index 20,000,000 (#{attempt + 1})", process.pid,
+                  lambda: f"HTTP {post_blob(url, sketchpad, 20_000_000, Path(tiny).read_bytes())}")
+        noise = faint_noise_png(folder / "noise.png")
+        noisy = editor_value(noise)
+
+        def correct_noise():
+            client.predict(noisy, api_name="/predict")
+            note = client.predict(noisy, "3", api_name="/correct")[1]
+            stored = sum(p.stat().st_size for p in (folder / "feedback").rglob("*") if p.is_file())
+            return f"{note} (stored {stored / 1024:.0f} kB)"
+
+        timed("4. feedback noise 2000²", process.pid, correct_noise)
+        big = png_file(folder, np.full((5000, 5000, 4), 255, np.uint8), "big.png")
+        timed("one 5000×5000 drawing", process.pid,
+              lambda: client.predict(editor_value(big), api_name="/predict")[3])
+        canvas = np.full((4000, 4000, 4), 255, np.uint8)
+        canvas[1000:3000, 1900:2100, :3] = 0
+        big4000 = png_file(folder, canvas, "big4000.png")
+        timed("one 4000×4000 drawing (a 1)", process.pid,
+              lambda: client.predict(editor_value(big4000), api_name="/predict")[3])
+        timed("a normal drawing of a 6", process.pid,
+              lambda: f"read as {top_digit(client.predict(normal, api_name='/predict'))}")
+        print(f"\nRSS growth over all of it: {rss_mb(process.pid) - start:+.0f} MB")
+    finally:
+        stop(process)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Handing memory back to the system after a large picture, so the server's size stays flat.
+
+glibc's allocator raises its threshold for serving big blocks from the heap each time one is
+freed, and a heap rarely shrinks: after a few large pictures a server would stay hundreds of
+megabytes larger for good. `keep_heap_small` fixes the threshold (big blocks come from, and go
+back to, the system), and `release_memory` trims what the heap holds free. Both do nothing
+where there is no glibc.
+"""
+
+import ctypes
+import ctypes.util
+
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h.
+MMAP_THRESHOLD = 256 * 1024  # Blocks this large or larger are mapped, and unmapped when freed.
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def keep_heap_small() -> bool:
+    """Fix glibc's mmap threshold for this process; True if it took effect."""
+    libc = _libc()
+    return bool(libc and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+def release_memory() -> None:
+    """Give the heap's free memory back to the system (a few milliseconds at most)."""
+    libc = _libc()
+    if libc:
+        libc.malloc_trim(0)

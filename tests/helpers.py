@@ -1,0 +1,222 @@
+"""Helpers shared by the test modules (no test module imports another)."""
+
+import gzip
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+sys.path.insert(0, str(ROOT))
+
+from digitpad.data import IDX_NAMES  # noqa: E402
+from digitpad.drawings import render_strokes, sketchpad_value  # noqa: E402
+
+
+def draw(record, canvas_size=448, height=300, centre=None, radius=12) -> dict:
+    """A stroke record rendered as the sketchpad's value."""
+    centre = centre or (canvas_size / 2, canvas_size / 2)
+    layer = render_strokes(record["strokes"], canvas_size, height, centre, radius)
+    return sketchpad_value(layer)
+
+
+def png_file(tmp_path, image, name="drawing.png", fmt="PNG") -> str:
+    """Save an array or PIL image to `tmp_path/name`; returns the path as a string."""
+    path = Path(tmp_path) / name
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    image.save(path, format=fmt)
+    return str(path)
+
+
+def editor_value(path):
+    """The sketchpad value as gradio_client sends it: files for background and composite."""
+    from gradio_client import handle_file
+
+    return {"background": handle_file(path), "layers": [], "composite": handle_file(path)}
+
+
+def predict(client, value):
+    return client.predict(value, api_name="/predict")
+
+
+def top_digit(result):
+    label = result[0]
+    return None if not label or label.get("label") is None else int(label["label"])
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as an IDX file (images if 3-D, labels if 1-D)."""
+    magic = 0x803 if array.ndim == 3 else 0x801
+    header = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def tiny_mnist(rng, n_train=12, n_test=5):
+    return {
+        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+
+
+def write_idx_folder(folder, arrays, gzipped=True):
+    folder.mkdir(exist_ok=True)
+    for key, stem in IDX_NAMES.items():
+        raw = idx_bytes(arrays[key])
+        if gzipped:
+            (folder / f"{stem}.gz").write_bytes(gzip.compress(raw))
+        else:
+            (folder / stem).write_bytes(raw)
+    return folder
+
+
+def run_training(*args, timeout=600):
+    """`python train_model.py ARGS` in the project folder; the finished process."""
+    return subprocess.run([sys.executable, "train_model.py", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, process=None, timeout=90) -> None:
+    """Wait until `url` answers 200; raise if `process` exits first or time runs out."""
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def start_app(extra_env=None, timeout=90):
+    """Start `python app.py` on a free loopback port; return (process, url) once it serves."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, process, timeout)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process, url
+
+
+def stop(process) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+# --- The hostile requests of issue 13, shared by tests/test_hardening.py and benchmarks/attacks.py.
+
+def big_transparent_png(path, side=5000) -> str:
+    """A `side`² fully transparent PNG: about 100 kB on disk, `side`² × 4 bytes decoded."""
+    Image.new("RGBA", (side, side), (0, 0, 0, 0)).save(path, optimize=True)
+    return str(path)
+
+
+def thin_bars_png(path, side=5000, bars=450) -> str:
+    """A `side`² white PNG with `bars` one-pixel vertical bars and one blob: a few kB."""
+    image = np.full((side, side), 255, np.uint8)
+    step = side // (bars + 1)
+    image[side // 4 : 3 * side // 4, step : step * (bars + 1) : step] = 0
+    image[side // 2 - 40 : side // 2 + 40, side - 200 : side - 120] = 0
+    Image.fromarray(image).save(path, optimize=True)
+    return str(path)
+
+
+def faint_noise_png(path, side=2000) -> str:
+    """Faint grey noise with a dark bar across it: about 1.5 MB that squeezes badly."""
+    image = np.random.default_rng(0).integers(200, 256, (side, side), dtype=np.uint8)
+    image[side // 2 - 60 : side // 2 + 60, side // 4 : 3 * side // 4] = 0
+    Image.fromarray(image).save(path)
+    return str(path)
+
+
+def sketchpad_id(url) -> int:
+    """The id Gradio gives the Digit tab's sketchpad (the first image editor), from /config."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(url.rstrip("/") + "/config", timeout=10) as response:
+        config = json.load(response)
+    return min(c["id"] for c in config["components"] if c.get("type") == "imageeditor")
+
+
+def post_blob(url, component, index, png: bytes, session="attacker") -> int:
+    """Send one part of a drawing to the sketchpad's `accept_blobs`, as the editor does;
+    returns the HTTP status."""
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    fields = {"component_id": str(component), "session_hash": session, "fn_name": "accept_blobs",
+              "type": "layer", "index": str(index), "id": uuid.uuid4().hex}
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob.png"\r\n'
+             f"Content-Type: image/png\r\n\r\n").encode() + png + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(url.rstrip("/") + "/gradio_api/component_server", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def call_raw(url, api_name, data, timeout=60):
+    """Call an endpoint through Gradio's plain HTTP API (no client-side file handling);
+    returns `("complete", outputs)` or `("error", message)`."""
+    import json
+    import urllib.request
+
+    base = url.rstrip("/") + f"/gradio_api/call/{api_name}"
+    request = urllib.request.Request(base, data=json.dumps({"data": data}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event_id = json.load(response)["event_id"]
+    with urllib.request.urlopen(f"{base}/{event_id}", timeout=timeout) as stream:
+        event = None
+        for raw in stream:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = line.split(":", 1)[1].strip()
+                return event, json.loads(payload) if payload and payload != "null" else None
+    return "closed", None

@@ -1,0 +1,210 @@
+"""A hostile audience: small requests that would make the server do unbounded work are
+refused or bounded, get a sentence a visitor understands, and the server keeps serving."""
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpad.component import MAX_BLOB_ENTRIES, DigitSketchpad
+from helpers import (big_transparent_png, call_raw, draw, editor_value, faint_noise_png, free_port,
+                     png_file, post_blob, predict, sketchpad_id, start_app, stop, thin_bars_png,
+                     top_digit, wait_for_http)
+
+
+@pytest.fixture(scope="module")
+def six(drawn_digits, tmp_path_factory):
+    """A drawn 6 as the sketchpad's value, for checking that the server still reads."""
+    record = next(d for d in drawn_digits if d["label"] == 6)
+    return editor_value(png_file(tmp_path_factory.mktemp("six"), draw(record)["composite"]))
+
+
+def test_layer_bomb_is_refused_from_the_headers(client, six, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    bomb = big_transparent_png(tmp_path / "bomb.png")
+    with pytest.raises(AppError, match="megapixels"):
+        predict(client, {"background": None, "layers": [handle_file(bomb)] * 40, "composite": None})
+    assert top_digit(predict(client, six)) == 6
+
+
+def test_only_one_layer_of_many_is_read(client, drawn_digits, tmp_path):
+    from gradio_client import handle_file
+
+    record = next(d for d in drawn_digits if d["label"] == 2)
+    ink = png_file(tmp_path, draw(record)["layers"][0], "ink.png")
+    # Forty layers of a heavy mark over the first: if they were all read, the 2 would drown.
+    heavy = np.zeros((448, 448, 4), np.uint8)
+    heavy[100:350, 100:350, 3] = 255
+    other = png_file(tmp_path, heavy, "heavy.png")
+    value = {"background": None, "layers": [handle_file(ink)] + [handle_file(other)] * 40,
+             "composite": None}
+    assert top_digit(predict(client, value)) == 2
+
+
+def test_sketchpad_component_decodes_at_most_one_layer(drawn_digits, tmp_path):
+    from gradio.components.image_editor import EditorData
+    from gradio.data_classes import FileData
+
+    record = next(d for d in drawn_digits if d["label"] == 5)
+    ink = png_file(tmp_path, draw(record)["layers"][0], "ink.png")
+    payload = EditorData(background=None, layers=[FileData(path=ink)] * 40, composite=None)
+    value = DigitSketchpad().preprocess(payload)
+    assert len(value["layers"]) == 0 and value["background"].size == (448, 448)
+
+
+def test_thin_bars_get_a_clear_answer(client, six, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    huge = thin_bars_png(tmp_path / "huge.png")  # 5000²: over the pixel cap.
+    with pytest.raises(AppError, match="megapixels"):
+        client.predict(editor_value(huge), api_name="/read_number")
+    # Inside the cap, a hundred bars and a blob are noise, not a number: refused before grouping.
+    many = np.full((600, 1800), 255, np.uint8)
+    for left in range(10, 1610, 16):
+        many[150:450, left : left + 5] = 0  # 100 bars ...
+    many[200:400, 1620:1780] = 0  # ... and one blob, as the attack had.
+    path = png_file(tmp_path, many, "bars.png")
+    with pytest.raises(AppError, match="noise"):
+        client.predict(editor_value(path), api_name="/read_number")
+    assert top_digit(predict(client, six)) == 6
+
+
+def test_too_many_digits_are_refused(model):
+    from digitpad.segment import MAX_DIGITS, read_number
+
+    row = np.full((120, 100 * (MAX_DIGITS + 5)), 255, np.uint8)
+    for k in range(MAX_DIGITS + 5):
+        row[20:100, 100 * k + 45 : 100 * k + 55] = 0  # A row of 1s.
+    with pytest.raises(ValueError, match=f"up to {MAX_DIGITS}"):
+        read_number(model, row)
+
+
+def test_blob_index_far_out_is_refused_and_kept_nowhere(live_app, six, client, tmp_path):
+    png = Path(png_file(tmp_path, np.zeros((4, 4, 4), np.uint8), "tiny.png")).read_bytes()
+    component = sketchpad_id(live_app)
+    assert post_blob(live_app, component, 20_000_000, png) == 400
+    assert post_blob(live_app, component, 2, png) == 200  # A sensible index is still taken.
+    assert top_digit(predict(client, six)) == 6
+
+
+def test_stored_blobs_expire_by_count():
+    from gradio.components.image_editor import AcceptBlobs
+
+    pad = DigitSketchpad()
+    for k in range(MAX_BLOB_ENTRIES + 40):
+        pad.accept_blobs(AcceptBlobs(data={"type": "composite", "index": None, "file": b"", "id": f"b{k}"},
+                                     files=[("blob", b"x" * 100)]))
+    assert len(pad.blob_storage) == MAX_BLOB_ENTRIES
+    assert "b0" not in pad.blob_storage and f"b{MAX_BLOB_ENTRIES + 39}" in pad.blob_storage
+
+
+def test_noisy_correction_is_stored_small(client, feedback_dir, tmp_path):
+    noise = editor_value(faint_noise_png(tmp_path / "noise.png"))
+    client.predict(noise, api_name="/predict")
+    client.predict(noise, "3", api_name="/correct")
+    newest = sorted((feedback_dir / "entries").iterdir(), key=lambda p: p.stat().st_mtime)[-1]
+    drawing = Image.open(newest / "drawing.png")
+    assert max(drawing.size) <= 448
+    assert sum(p.stat().st_size for p in newest.iterdir()) < 300_000
+
+
+@pytest.mark.parametrize("endpoint", ["predict", "read_number"])
+def test_web_addresses_are_refused_without_fetching(monkeypatch, drawn_digits, endpoint):
+    """A FileData naming a web address: refused, and the download is never attempted."""
+    import gradio.processing_utils as processing_utils
+
+    from digitpad.webui import build_demo
+
+    calls = []
+
+    async def recording_download(url, cache_dir):
+        calls.append(url)
+        raise AssertionError("the download must not be attempted")
+
+    monkeypatch.setattr(processing_utils, "async_ssrf_protected_download", recording_download)
+    port = free_port()
+    demo = build_demo()
+    demo.queue()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url)
+        remote = {"path": "http://127.0.0.1:9/digit.png", "meta": {"_type": "gradio.FileData"}}
+        event, message = call_raw(url, endpoint, [{"background": None, "layers": [], "composite": remote}])
+        assert event == "error" and calls == []
+        # An uploaded drawing still works on the same server.
+        record = next(d for d in drawn_digits if d["label"] == 4)
+        assert top_digit(predict_in_process(url, record)) == 4
+    finally:
+        demo.close()
+
+
+def predict_in_process(url, record):
+    import tempfile
+
+    from gradio_client import Client
+
+    path = png_file(tempfile.mkdtemp(), draw(record)["composite"])
+    return Client(url, verbose=False).predict(editor_value(path), api_name="/predict")
+
+
+def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
+    """With room for one waiting request, a burst is partly turned away with a message."""
+    process, url = start_app({"DIGITPAD_QUEUE_SIZE": "1"})
+    try:
+        canvas = np.full((2000, 4000), 255, np.uint8)
+        for k in range(12):
+            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
+        path = png_file(tmp_path, canvas, "ones.png")
+
+        def call(_):
+            from gradio_client import Client
+
+            try:
+                Client(url, verbose=False).predict(editor_value(path), api_name="/read_number")
+                return "answered"
+            except Exception as error:  # The client raises for a full queue.
+                return str(error)
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(pool.map(call, range(16)))
+        refused = [o for o in outcomes if o != "answered"]
+        assert refused and all("full" in o.lower() for o in refused), outcomes
+        record = next(d for d in drawn_digits if d["label"] == 6)
+        assert top_digit(predict_in_process(url, record)) == 6
+    finally:
+        stop(process)
+
+
+def test_the_cache_is_cleaned(live_app):
+    from digitpad.webui import DELETE_CACHE, build_demo
+
+    assert build_demo().delete_cache == DELETE_CACHE and DELETE_CACHE[1] <= 3600
+
+
+def test_user_facing_errors_are_sentences(client, tmp_path):
+    """The inputs that once surfaced raw NumPy messages: a 3×3000 bar and a tiny speck."""
+    from gradio_client.exceptions import AppError
+
+    bar = np.full((3, 3000), 255, np.uint8)
+    bar[1, 100:2000] = 0
+    speck = np.full((200, 200), 255, np.uint8)
+    speck[100:104, 100:104] = 0
+    for name, image in (("bar", bar), ("speck", speck)):
+        value = editor_value(png_file(tmp_path, image, f"{name}.png"))
+        for api in ("/predict", "/read_number"):
+            try:
+                result = client.predict(value, api_name=api)
+            except AppError as error:
+                message = str(error)
+                assert "array" not in message and "upstream" not in message, message
+            else:
+                assert result is not None
+    label, _, _, message = predict(client, editor_value(png_file(tmp_path, speck, "speck.png")))
+    assert label is None or label.get("label") is None
+    assert "speck" in message.lower() or "draw a digit" in message.lower()
+
