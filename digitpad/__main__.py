@@ -1,4 +1,4 @@
-"""`python -m digitpad predict IMAGE...`: see digitpad/cli.py."""
+"""`python -m digitpad predict IMAGE...` or `export-web DIR`: see digitpad/cli.py."""
 
 import sys
 

@@ -1,7 +1,8 @@
-"""Read digits in image files from the command line.
+"""Read digits in image files from the command line, or export the static page.
 
     python -m digitpad predict photo.jpg scans/*.png          # one line per file
     python -m digitpad predict --number --json cheque.png     # whole numbers, JSON lines
+    python -m digitpad export-web out/                        # the in-browser site
 
 Every file goes through the same preprocessing and model as the app. A file that cannot be
 read is reported on stderr with its reason and skipped; the exit status is 1 if any file
@@ -36,7 +37,26 @@ def parse_args(argv=None):
                          help="read every digit, left to right, as a whole number")
     predict.add_argument("--json", action="store_true", help="one JSON object per file")
     predict.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file")
+    export = commands.add_parser("export-web", help="write the static site that runs the model "
+                                 "in the visitor's browser", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    export.add_argument("out", type=Path, help="folder to write the site to (index.html and its files)")
+    export.add_argument("--model", type=Path, default=DEFAULT_MODEL.with_name("digitpad-batch1.tflite"),
+                        help="the batch-1 LiteRT model the page runs")
     return parser.parse_args(argv)
+
+
+def export_web_command(args) -> int:
+    from digitpad.export_web import export_web
+
+    try:
+        written = export_web(args.out, args.model)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    size = sum(p.stat().st_size for p in written)
+    print(f"Wrote {len(written)} files ({size / 2**20:.1f} MB) to {args.out}: serve that folder "
+          f"with any static file server, e.g. `python -m http.server -d {args.out}`.")
+    return 0
 
 
 class Progress:
@@ -109,6 +129,8 @@ def predict_numbers(model, paths, as_json) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.command == "export-web":
+        return export_web_command(args)
     try:
         model = load_model(args.model)
     except ModelFileError as error:

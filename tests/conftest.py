@@ -4,7 +4,7 @@ Helper functions live in `helpers.py`."""
 import numpy as np
 import pytest
 
-from helpers import FIXTURES, start_app, stop, tiny_mnist, write_idx_folder
+from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, start_app, stop, tiny_mnist, write_idx_folder
 from digitpad.drawings import load_drawn_digits
 
 
@@ -67,3 +67,15 @@ def drawn_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drawn")
     shutil.copy(FIXTURES / "drawn-digits.jsonl.gz", folder / "pendigits-dev.jsonl.gz")
     return folder
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -220,3 +220,56 @@ def call_raw(url, api_name, data, timeout=60):
                 payload = line.split(":", 1)[1].strip()
                 return event, json.loads(payload) if payload and payload != "null" else None
     return "closed", None
+
+
+# --- Browser tests: Debian's Chromium, driven by Playwright.
+
+CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _needs_chromium():
+    import pytest
+
+    # Without a browser the tests are skipped on a developer's machine, but fail in CI
+    # (CI=true), where .ci/run installs Chromium: a missing install step must not pass as a skip.
+    return pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+        reason=f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)",
+    )
+
+
+needs_chromium = _needs_chromium()
+
+
+def stroke_paths(record, box, fill=0.6):
+    """The record's strokes as page coordinates, the digit `fill` of the box's height, centred."""
+    every = np.concatenate([np.asarray(s, float).reshape(-1, 2) for s in record["strokes"]])
+    low, high = every.min(axis=0), every.max(axis=0)
+    scale = fill * box["height"] / max(high[1] - low[1], 1)
+    middle = (low + high) / 2
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for stroke in record["strokes"]:
+        points = np.asarray(stroke, float).reshape(-1, 2)
+        xs = (points[:, 0] - middle[0]) * scale + centre[0]
+        ys = (middle[1] - points[:, 1]) * scale + centre[1]  # Tablet y points up.
+        yield list(zip(xs, ys))
+
+
+def serve_folder(folder):
+    """A static file server for `folder` on a free loopback port, in a thread: (server, url)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"

@@ -6,29 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from helpers import needs_chromium, stroke_paths
 
-# Without a browser the test is skipped on a developer's machine, but fails in CI (CI=true),
-# where .ci/run installs Chromium: a missing install step must not pass as a skip.
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason=f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -40,20 +20,6 @@ def page(browser, live_app):
     page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=10_000)
     yield page
     context.close()
-
-
-def stroke_paths(record, box):
-    """The record's strokes as page coordinates filling the middle of the canvas box."""
-    every = np.concatenate([np.asarray(s, float) for s in record["strokes"]])
-    low, high = every.min(axis=0), every.max(axis=0)
-    scale = 0.6 * box["height"] / max(high[1] - low[1], 1)
-    middle = (low + high) / 2
-    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    for stroke in record["strokes"]:
-        points = np.asarray(stroke, float)
-        xs = (points[:, 0] - middle[0]) * scale + centre[0]
-        ys = (middle[1] - points[:, 1]) * scale + centre[1]  # Tablet y points up.
-        yield list(zip(xs, ys))
 
 
 def draw_with_mouse(page, record, pad="#sketchpad", box=None):

@@ -1,0 +1,96 @@
+"""The static page's speed and weight in headless Chromium, served from loopback.
+
+Exports the site (`python -m digitpad export-web`) to a temporary folder, serves it with a
+plain static file server, and prints: when the model is ready and when the first answer is
+on the page (from the start of navigation), pen-up → answer and preprocessing + model
+(p50, p95 over many drawn digits), and everything the page downloaded.
+
+    python benchmarks/web_page.py               # 40 mouse-drawn digits
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, serve_folder, stroke_paths  # noqa: E402
+
+from digitpad.drawings import load_drawn_digits  # noqa: E402
+from digitpad.export_web import export_web  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--digits", type=int, default=40, help="digits drawn with the mouse")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    args = parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="digitpad-site-"))
+    written = export_web(folder)
+    print(f"site: {len(written)} files, {sum(p.stat().st_size for p in written) / 2**20:.1f} MB on disk")
+    server, url = serve_folder(folder)
+    records = load_drawn_digits(FIXTURES / "drawn-digits.jsonl.gz")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        downloaded = []
+        page.on("requestfinished", lambda request: downloaded.append(
+            (request.url, request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"])))
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        ready = page.evaluate("performance.now()")
+        box = page.locator("#sketchpad canvas").bounding_box()
+        page.mouse.move(box["x"] + 200, box["y"] + 100)  # One quick stroke: a 1.
+        page.mouse.down()
+        page.mouse.move(box["x"] + 210, box["y"] + 350, steps=4)
+        page.mouse.up()
+        page.wait_for_function("window.digitpad.timings.firstAnswerAt !== null")
+        first = page.evaluate("window.digitpad.timings.firstAnswerAt")
+        page.click("#clear")
+        page.evaluate("window.digitpad.timings.penUpToAnswer.length = 0;"
+                      "window.digitpad.timings.pipeline.length = 0")
+        started, right = time.time(), 0
+        for index in range(args.digits):
+            record = records[(index * 7) % len(records)]
+            before = page.evaluate("window.digitpad.timings.penUpToAnswer.length")
+            for points in stroke_paths(record, box):
+                page.mouse.move(*points[0])
+                page.mouse.down()
+                for x, y in points[1:]:
+                    page.mouse.move(x, y)
+                page.mouse.up()
+            page.wait_for_function(
+                f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}")
+            right += page.get_attribute("#prediction", "data-digit") == str(record["label"])
+            page.click("#clear")
+            if (index + 1) % 10 == 0:
+                print(f"  {index + 1}/{args.digits} digits drawn, {time.time() - started:.0f} s", flush=True)
+        timings = page.evaluate("window.digitpad.timings")
+        browser.close()
+    server.shutdown()
+    pen_up, pipeline = np.asarray(timings["penUpToAnswer"]), np.asarray(timings["pipeline"])
+    total = sum(size for _, size in downloaded)
+    print(f"\nmodel ready after              {ready / 1000:.2f} s from the start of navigation")
+    print(f"first answer on the page after {first / 1000:.2f} s (a one-stroke digit drawn at once)")
+    print(f"pen-up → answer on the page    p50 {np.median(pen_up):.1f} ms, p95 {np.percentile(pen_up, 95):.1f} ms "
+          f"({len(pen_up)} pen-ups)")
+    print(f"preprocessing + model          p50 {np.median(pipeline):.1f} ms, p95 {np.percentile(pipeline, 95):.1f} ms "
+          f"({len(pipeline)} readings, live ones included)")
+    print(f"downloaded                     {total / 2**20:.2f} MB in {len(downloaded)} requests; "
+          f"other origins: {sum(not u.startswith(url) for u, _ in downloaded)}")
+    print(f"digits read right              {right}/{args.digits}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

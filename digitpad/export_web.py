@@ -1,0 +1,113 @@
+"""`python -m digitpad export-web DIR`: the app as a static site, the model running in the
+visitor's browser through LiteRT.js.
+
+Writes to DIR: `index.html` and its ES modules and stylesheet (from `web/`), `constants.js`
+(the recipe's constants, written from `digitpad.preprocess` and `digitpad.classify`, so the
+JavaScript port has no copies of its own), the batch-1 model (`model.tflite`), the LiteRT.js
+runtime (`vendor/`: its ES module and the two WebAssembly builds a browser may pick), and a
+`README.md` with the front matter of a static Hugging Face Space. Nothing on the page comes from
+another origin; it works from any static file server, and offline once loaded.
+
+The JavaScript dependencies are pinned in `web/package.json` and `web/package-lock.json`;
+when `web/node_modules` is missing, `npm ci` brings them first.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from digitpad import classify, preprocess, reading
+from digitpad.inference import MODEL_DIR
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+PAGE_FILES = ["index.html", "app.js", "preprocess.js", "model.js", "style.css"]
+RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
+    "@litertjs/core/dist/index.js": "vendor/litertjs-core.js",
+    "@litertjs/wasm-utils/dist/index.js": "vendor/litertjs-wasm-utils.js",
+    "@litertjs/core/wasm/litert_wasm_internal.js": "vendor/wasm/litert_wasm_internal.js",
+    "@litertjs/core/wasm/litert_wasm_internal.wasm": "vendor/wasm/litert_wasm_internal.wasm",
+    "@litertjs/core/wasm/litert_wasm_compat_internal.js": "vendor/wasm/litert_wasm_compat_internal.js",
+    "@litertjs/core/wasm/litert_wasm_compat_internal.wasm": "vendor/wasm/litert_wasm_compat_internal.wasm",
+}
+CONSTANTS = {
+    preprocess: ["READ_SIZE", "WORK_SIZE", "BOX_SIZE", "FIELD_SIZE", "MNIST_STROKE_WIDTH",
+                 "INK_LEVEL", "FAINT_LEVEL", "MIN_INK_PIXELS", "MIN_INK_SPAN", "MAX_INK_FRACTION",
+                 "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES"],
+    classify: ["UNSURE_BELOW"],
+}
+SPACE_README = """---
+title: digitpad
+emoji: ✏️
+colorFrom: indigo
+colorTo: yellow
+sdk: static
+app_file: index.html
+license: mit
+---
+
+# digitpad, in your browser
+
+Draw a digit: a CNN trained on MNIST and real pen drawings reads it as you draw, right in
+this page (LiteRT.js, WebAssembly). Nothing you draw leaves your browser.
+Made with `python -m digitpad export-web` from the digitpad project.
+"""
+
+
+def constants_module() -> str:
+    """The recipe's constants as an ES module, from the Python modules that define them."""
+    lines = ["// Written by `python -m digitpad export-web` from digitpad/preprocess.py and",
+             "// digitpad/classify.py: change them there, not here."]
+    for module, names in CONSTANTS.items():
+        for name in names:
+            lines.append(f"export const {name} = {json.dumps(getattr(module, name))};")
+    lines.append(f"export const MAX_PIXELS = {reading.MAX_PIXELS};")
+    return "\n".join(lines) + "\n"
+
+
+def ensure_node_modules(web: Path = WEB) -> Path:
+    """`web/node_modules`, brought by `npm ci` from the lockfile if it is not there yet."""
+    modules = web / "node_modules"
+    if all((modules / source).is_file() for source in RUNTIME):
+        return modules
+    if shutil.which("npm") is None:
+        raise ValueError("npm is needed once to fetch the pinned LiteRT.js runtime "
+                         "(`cd web && npm ci`); install Node.js 20 and npm.")
+    result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=web,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise ValueError(f"`npm ci` in {web} failed: {last}")
+    return modules
+
+
+def export_web(out, model=MODEL_DIR / "digitpad-batch1.tflite") -> list[Path]:
+    """Write the static site to the folder `out`; returns the files written.
+
+    Raises `ValueError` when the batch-1 model or the runtime cannot be had.
+    """
+    out, model = Path(out), Path(model)
+    if not model.is_file():
+        raise ValueError(f"No batch-1 model at {model}: train one with `python train_model.py`.")
+    modules = ensure_node_modules()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} exists and is not a folder.")
+    written = []
+
+    def put(relative: str, source: Path | None = None, text: str | None = None):
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if text is not None:
+            target.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(source, target)
+        written.append(target)
+
+    for name in PAGE_FILES:
+        put(name, WEB / name)
+    for source, target in RUNTIME.items():
+        put(target, modules / source)
+    put("model.tflite", model)
+    put("constants.js", text=constants_module())
+    put("README.md", text=SPACE_README)
+    return written

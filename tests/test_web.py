@@ -1,0 +1,198 @@
+"""The static page (`python -m digitpad export-web`), served from loopback and driven in
+Chromium as a visitor would: mouse and touch drawing, live answers, Clear, nothing fetched
+from another origin; and the JavaScript preprocessing against the Python recipe."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpad.classify import classify_inputs
+from digitpad.drawings import random_condition, render_strokes, sketchpad_value
+from digitpad.inference import MODEL_DIR
+from digitpad.preprocess import NoInkError, preprocess
+from helpers import needs_chromium, serve_folder, stroke_paths
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The exported site, served by a plain static file server on loopback; yields its URL."""
+    from digitpad.export_web import export_web
+
+    folder = tmp_path_factory.mktemp("site")
+    export_web(folder, MODEL_DIR / "digitpad-batch1.tflite")
+    server, url = serve_folder(folder)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def visit(browser, site):
+    """Open the page in a fresh context; yields (page, list of every URL it requested)."""
+    contexts = []
+
+    def open_page(**context_options):
+        context = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | context_options))
+        contexts.append(context)
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(site)
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        return page, requests
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def answers(page) -> int:
+    return page.evaluate("window.digitpad.timings.penUpToAnswer.length")
+
+
+def digit_shown(page) -> str:
+    return page.get_attribute("#prediction", "data-digit")
+
+
+def draw_with_mouse(page, record):
+    box = page.locator("#sketchpad canvas").bounding_box()
+    before = answers(page)
+    for points in stroke_paths(record, box):
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+    # Each pen-up gives an answer; the last one is the whole digit's.
+    page.wait_for_function(f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}",
+                           timeout=10_000)
+    page.wait_for_timeout(50)
+
+
+def draw_with_finger(page, record):
+    """Touch strokes through the DevTools protocol, as a phone's touchscreen sends them."""
+    session = page.context.new_cdp_session(page)
+    box = page.locator("#sketchpad canvas").bounding_box()
+    before = answers(page)
+    for points in stroke_paths(record, box):
+        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+        for kind, (x, y) in zip(kinds, points):
+            session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_function(f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}",
+                           timeout=10_000)
+    page.wait_for_timeout(50)
+
+
+def test_a_fresh_page_shows_no_guess(visit):
+    page, _ = visit()
+    assert digit_shown(page) == "" and page.get_attribute("#prediction", "data-probabilities") == ""
+    assert "Draw a digit" in page.inner_text("#verdict")
+
+
+def test_mouse_drawn_digits_are_read_and_clear_empties_the_answer(visit, drawn_digits):
+    page, requests = visit()
+    right = 0
+    for digit in range(10):
+        record = next(d for d in drawn_digits if d["label"] == digit)
+        draw_with_mouse(page, record)
+        shown = digit_shown(page)
+        probabilities = json.loads(page.get_attribute("#prediction", "data-probabilities"))
+        assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-3
+        assert int(shown) == int(np.argmax(probabilities))
+        right += int(shown) == digit
+        page.click("#clear")
+        assert digit_shown(page) == "" and page.get_attribute("#prediction", "data-probabilities") == ""
+    assert right >= 9
+    origin = page.url.rstrip("/")
+    assert requests and all(url.startswith(origin) for url in requests), requests
+
+
+def test_touch_drawing_on_a_phone_reads_and_does_not_scroll(visit, drawn_digits):
+    page, _ = visit(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    box = page.locator("#sketchpad canvas").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # The canvas fits the phone.
+    record = next(d for d in drawn_digits if d["label"] == 3)
+    draw_with_finger(page, record)
+    assert digit_shown(page) == "3"
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_live_answers_come_while_drawing(visit, drawn_digits):
+    page, _ = visit()
+    record = max(drawn_digits, key=lambda d: sum(len(s) for s in d["strokes"]))
+    box = page.locator("#sketchpad canvas").bounding_box()
+    points = next(stroke_paths(record, box))
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y)
+        page.wait_for_timeout(15)
+    live = page.evaluate("window.digitpad.timings.pipeline.length")
+    page.mouse.up()
+    assert live >= 2  # Readings while the pen was still down, throttled.
+
+
+def png_data_url(rgba: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+READ_IN_PAGE = """async (urls) => {
+  const {preprocess, NoInkError} = await import('./preprocess.js');
+  const {predict} = await import('./model.js');
+  const results = [];
+  for (const url of urls) {
+    const bitmap = await createImageBitmap(await (await fetch(url)).blob(),
+                                           {colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    try {
+      const input = preprocess(context.getImageData(0, 0, bitmap.width, bitmap.height));
+      results.push({input: Array.from(input), probabilities: await predict(input)});
+    } catch (error) {
+      results.push({blank: error instanceof NoInkError, error: error.message});
+    }
+  }
+  return results;
+}"""
+
+
+def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
+    """300 drawings at sketchpad sizes: the same 28×28 inputs, and the same digits."""
+    page, _ = visit()
+    rng = np.random.default_rng(11)
+    values = []
+    for index in range(300):
+        record = drawn_digits[index % len(drawn_digits)]
+        condition = random_condition(rng)
+        condition["canvas_size"] = min(condition["canvas_size"], 512)  # A page canvas, not a photo.
+        condition["height"] = min(condition["height"], 0.85 * condition["canvas_size"])
+        condition["centre"] = (condition["canvas_size"] / 2, condition["canvas_size"] / 2)
+        condition.pop("width")
+        values.append(sketchpad_value(render_strokes(record["strokes"], **condition)))
+    in_page = []
+    for start in range(0, len(values), 25):
+        urls = [png_data_url(v["composite"]) for v in values[start : start + 25]]
+        in_page += page.evaluate(READ_IN_PAGE, urls)
+    differences, same_digit = [], 0
+    for value, js in zip(values, in_page):
+        try:
+            python = preprocess(value)
+        except NoInkError:
+            assert js.get("blank"), js
+            continue
+        assert "input" in js, js
+        differences.append(np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean())
+        expected = int(np.argmax(classify_inputs(model, python[None])[0]))
+        same_digit += int(np.argmax(js["probabilities"])) == expected
+    assert len(differences) >= 295
+    assert np.median(differences) <= 1.0 and np.mean(differences) <= 3.0
+    assert same_digit / len(differences) >= 0.995

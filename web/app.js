@@ -1,0 +1,182 @@
+// digitpad's static page: draw on the canvas, read the digit live, in the browser.
+// One set of pointer handlers serves mouse, pen and touch; the answer comes while drawing
+// (at most one reading every LIVE_INTERVAL_MS) and again when the pen lifts.
+
+import {UNSURE_BELOW} from "./constants.js";
+import {load_model, predict} from "./model.js";
+import {NoInkError, preprocess} from "./preprocess.js";
+
+const BRUSH_RADIUS = 14; // As the server app's sketchpad: 14 px on a 448 px canvas.
+const LIVE_INTERVAL_MS = 75;
+const PROMPT = "Draw a digit on the canvas: the answer appears as you draw.";
+
+const canvas = document.querySelector("#sketchpad canvas");
+const pen = canvas.getContext("2d", {willReadFrequently: true});
+const prediction = document.getElementById("prediction");
+const digitText = document.getElementById("digit");
+const verdict = document.getElementById("verdict");
+const bars = document.getElementById("bars");
+const preview = document.getElementById("preview").getContext("2d");
+
+// Timings for benchmarks/web_page.py: pen-up → answer on the page, and the pipeline alone.
+const timings = {penUpToAnswer: [], pipeline: [], firstAnswerAt: null};
+window.digitpad = {timings, ready: false};
+
+let drawing = false;
+let last = null;
+let inked = false;
+let busy = false; // A reading is running.
+let again = null; // A reading asked for while one was running: {penUp: time}.
+let lastLive = 0;
+
+function clearCanvas() {
+  pen.fillStyle = "#fff";
+  pen.fillRect(0, 0, canvas.width, canvas.height);
+  inked = false;
+}
+
+function describe(probabilities) {
+  const order = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
+  const [[best, digit], [, second]] = order;
+  if (best < UNSURE_BELOW) return `Not sure: ${digit} or ${second}?`;
+  return `It's a ${digit} (${Math.round(best * 100)}% sure).`;
+}
+
+function buildBars() {
+  bars.replaceChildren(...Array.from({length: 10}, (_, d) => {
+    const row = document.createElement("li");
+    row.innerHTML = `<span>${d}</span><span class="track"><span class="fill"></span></span><span class="value"></span>`;
+    return row;
+  }));
+}
+
+function showNothing(message) {
+  prediction.dataset.digit = "";
+  prediction.dataset.probabilities = "";
+  digitText.textContent = "";
+  verdict.textContent = message;
+  for (const row of bars.children) {
+    row.classList.remove("best");
+    row.querySelector(".fill").style.width = "0";
+    row.querySelector(".value").textContent = "";
+  }
+  preview.clearRect(0, 0, 28, 28);
+}
+
+function showAnswer(probabilities, input) {
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  prediction.dataset.digit = String(best);
+  prediction.dataset.probabilities = JSON.stringify(probabilities);
+  digitText.textContent = probabilities[best] < UNSURE_BELOW ? `${best}?` : String(best);
+  verdict.textContent = describe(probabilities);
+  [...bars.children].forEach((row, d) => {
+    row.classList.toggle("best", d === best);
+    row.querySelector(".fill").style.width = `${(probabilities[d] * 100).toFixed(1)}%`;
+    row.querySelector(".value").textContent = `${Math.round(probabilities[d] * 100)}%`;
+  });
+  const pixels = preview.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(input[i])));
+    pixels.data.set([v, v, v, 255], i * 4);
+  }
+  preview.putImageData(pixels, 0, 0);
+}
+
+// Read the canvas and show the answer; `penUp` is when the pen lifted (null while drawing).
+async function read(penUp = null) {
+  if (!window.digitpad.ready) return;
+  if (busy) {
+    again = {penUp: penUp ?? again?.penUp ?? null};
+    return;
+  }
+  busy = true;
+  try {
+    const started = performance.now();
+    if (!inked) {
+      showNothing(PROMPT);
+      return;
+    }
+    let input;
+    try {
+      input = preprocess(pen.getImageData(0, 0, canvas.width, canvas.height));
+    } catch (error) {
+      showNothing(error instanceof NoInkError ? PROMPT : error.message);
+      return;
+    }
+    const probabilities = await predict(input);
+    showAnswer(probabilities, input);
+    const now = performance.now();
+    timings.pipeline.push(now - started);
+    if (penUp !== null) timings.penUpToAnswer.push(now - penUp);
+    if (timings.firstAnswerAt === null) timings.firstAnswerAt = now;
+  } finally {
+    busy = false;
+    if (again) {
+      const next = again;
+      again = null;
+      read(next.penUp);
+    }
+  }
+}
+
+function point(event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * (canvas.width / box.width),
+          (event.clientY - box.top) * (canvas.height / box.height)];
+}
+
+function stroke(from, to) {
+  pen.strokeStyle = pen.fillStyle = "#000";
+  pen.lineWidth = 2 * BRUSH_RADIUS;
+  pen.lineCap = pen.lineJoin = "round";
+  pen.beginPath();
+  pen.moveTo(...from);
+  pen.lineTo(...to);
+  pen.stroke();
+  inked = true;
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  event.preventDefault();
+  canvas.setPointerCapture(event.pointerId);
+  drawing = true;
+  last = point(event);
+  stroke(last, last);
+});
+
+canvas.addEventListener("pointermove", (event) => {
+  if (!drawing) return;
+  event.preventDefault();
+  const next = point(event);
+  stroke(last, next);
+  last = next;
+  const now = performance.now();
+  if (now - lastLive >= LIVE_INTERVAL_MS && !busy) {
+    lastLive = now;
+    read();
+  }
+});
+
+function penUp(event) {
+  if (!drawing) return;
+  drawing = false;
+  read(event.timeStamp <= performance.now() ? event.timeStamp : performance.now());
+}
+canvas.addEventListener("pointerup", penUp);
+canvas.addEventListener("pointercancel", penUp);
+
+document.getElementById("clear").addEventListener("click", () => {
+  clearCanvas();
+  showNothing(PROMPT);
+});
+
+clearCanvas();
+buildBars();
+try {
+  await load_model();
+  window.digitpad.ready = true;
+  showNothing(PROMPT);
+  document.body.dataset.ready = "true";
+} catch (error) {
+  showNothing(`The model could not be loaded: ${error.message}`);
+}

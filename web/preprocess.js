@@ -1,0 +1,436 @@
+// The MNIST recipe of digitpad/preprocess.py, function by function and with the same names,
+// so the two can be read side by side. A picture is {h, w, data: Float32Array} (row-major,
+// like a NumPy (H, W) array). The constants come from the Python module: the exporter writes
+// them to constants.js, so there is one source for them.
+//
+//   preprocess(imageData)   // canvas ImageData → Float32Array(28 * 28) in [0, 255]
+//
+// Resampling follows Pillow's (Lanczos, bilinear and box filters with its support and
+// rounding); the distance transform is exact, as SciPy's is.
+
+import * as C from "./constants.js";
+
+export class NoInkError extends Error {}
+
+const picture = (h, w, data) => ({h, w, data: data || new Float32Array(h * w)});
+
+// --- Reading: digitpad/reading.py's to_grayscale, for an opaque canvas.
+
+function luminance(r, g, b) {
+  return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16; // Pillow's RGB → L.
+}
+
+export function to_grayscale(imageData, max_side = null) {
+  const {width: w, height: h, data} = imageData;
+  let gray = picture(h, w);
+  for (let i = 0, p = 0; i < w * h; i++, p += 4) {
+    // Onto white: 255 - (255 - L) × alpha / 255, as Pillow's multiply and invert compute it.
+    const dark = Math.floor(((255 - luminance(data[p], data[p + 1], data[p + 2])) * data[p + 3]) / 255);
+    gray.data[i] = 255 - dark;
+  }
+  if (max_side && Math.max(h, w) > max_side) gray = reduce(gray, Math.ceil(Math.max(h, w) / max_side), true);
+  return gray;
+}
+
+// Pillow's Image.reduce: the mean of every factor × factor box (partial boxes at the edges too).
+function reduce(image, factor, round = false) {
+  const h = Math.ceil(image.h / factor), w = Math.ceil(image.w / factor);
+  const out = picture(h, w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0, count = 0;
+      for (let yy = y * factor; yy < Math.min((y + 1) * factor, image.h); yy++) {
+        for (let xx = x * factor; xx < Math.min((x + 1) * factor, image.w); xx++) {
+          sum += image.data[yy * image.w + xx];
+          count++;
+        }
+      }
+      out.data[y * w + x] = round ? Math.floor(sum / count + 0.5) : sum / count;
+    }
+  }
+  return out;
+}
+
+// --- Pillow's resampling (Resample.c): separable, with the filter widened when shrinking.
+
+const FILTERS = {
+  lanczos: {support: 3, f: (x) => (x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0)},
+  bilinear: {support: 1, f: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0)},
+};
+
+function sinc(x) {
+  if (x === 0) return 1;
+  x *= Math.PI;
+  return Math.sin(x) / x;
+}
+
+function coefficients(inSize, outSize, filter) {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = filter.support * filterscale;
+  const rows = [];
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
+    const k = [];
+    let ww = 0;
+    for (let x = xmin; x < xmax; x++) {
+      const weight = filter.f((x - center + 0.5) / filterscale);
+      k.push(weight);
+      ww += weight;
+    }
+    rows.push({xmin, k: ww !== 0 ? k.map((v) => v / ww) : k});
+  }
+  return rows;
+}
+
+function resize(image, w, h, filterName) {
+  const filter = FILTERS[filterName];
+  let current = image;
+  if (w !== image.w) {
+    const cols = coefficients(image.w, w, filter);
+    const out = picture(current.h, w);
+    for (let y = 0; y < current.h; y++) {
+      for (let x = 0; x < w; x++) {
+        const {xmin, k} = cols[x];
+        let sum = 0;
+        for (let i = 0; i < k.length; i++) sum += current.data[y * current.w + xmin + i] * k[i];
+        out.data[y * w + x] = sum;
+      }
+    }
+    current = out;
+  }
+  if (h !== image.h) {
+    const rows = coefficients(image.h, h, filter);
+    const out = picture(h, current.w);
+    for (let y = 0; y < h; y++) {
+      const {xmin, k} = rows[y];
+      for (let x = 0; x < current.w; x++) {
+        let sum = 0;
+        for (let i = 0; i < k.length; i++) sum += current.data[(xmin + i) * current.w + x] * k[i];
+        out.data[y * current.w + x] = sum;
+      }
+    }
+    current = out;
+  }
+  return current;
+}
+
+// Python's round(): halves go to the even neighbour.
+function round_half_even(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+// --- The recipe.
+
+function median(data) {
+  // Pictures from a canvas hold whole grey levels: a histogram finds the middle in one pass.
+  const counts = new Uint32Array(256);
+  const n = data.length;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (!Number.isInteger(v)) {
+      const sorted = Float32Array.from(data).sort();
+      return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+    counts[v]++;
+  }
+  const nth = (k) => {
+    for (let v = 0, seen = 0; v < 256; v++) if ((seen += counts[v]) > k) return v;
+    return 255;
+  };
+  return n % 2 ? nth((n - 1) / 2) : (nth(n / 2 - 1) + nth(n / 2)) / 2;
+}
+
+function min_max(data) {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+export function ink_map(gray) {
+  let background = median(gray.data);
+  const flat = flatten_background(gray, background >= 128);
+  if (flat !== gray) background = median(flat.data); // Unchanged for a flat background.
+  gray = flat;
+  const [darkest, brightest] = min_max(gray.data);
+  const ink = picture(gray.h, gray.w);
+  const contrast = Math.max(background - darkest, brightest - background);
+  if (contrast < C.MIN_CONTRAST) return ink; // Too faint to be ink.
+  const dark = background >= 128;
+  const range = dark ? Math.max(background - darkest, 1) : Math.max(brightest - background, 1);
+  for (let i = 0; i < ink.data.length; i++) {
+    const value = dark ? (background - gray.data[i]) / range : (gray.data[i] - background) / range;
+    ink.data[i] = Math.min(Math.max(value, 0), 1);
+  }
+  return ink;
+}
+
+// SciPy's size-`size` window filters with mode "reflect" (d c b a | a b c d | d c b a).
+function window_filter(image, size, combine, start) {
+  const reflect = (i, n) => {
+    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+    return i;
+  };
+  const before = Math.floor(size / 2);
+  let current = image;
+  for (const axis of [0, 1]) {
+    const out = picture(current.h, current.w);
+    for (let y = 0; y < current.h; y++) {
+      for (let x = 0; x < current.w; x++) {
+        let acc = start;
+        for (let j = -before; j < size - before; j++) {
+          const yy = axis === 0 ? reflect(y + j, current.h) : y;
+          const xx = axis === 1 ? reflect(x + j, current.w) : x;
+          acc = combine(acc, current.data[yy * current.w + xx]);
+        }
+        out.data[y * current.w + x] = combine === add ? acc / size : acc;
+      }
+    }
+    current = out;
+  }
+  return current;
+}
+const add = (a, b) => a + b;
+
+export function flatten_background(gray, dark_ink = true) {
+  const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 64));
+  const small = factor > 1 ? reduce(gray, factor) : gray;
+  const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
+  const spread = window_filter(small, size, dark_ink ? Math.max : Math.min, dark_ink ? -Infinity : Infinity);
+  let estimate = window_filter(spread, size, add, 0);
+  const [lo, hi] = min_max(estimate.data);
+  if (hi - lo < 24) return gray;
+  estimate = resize(estimate, gray.w, gray.h, "bilinear");
+  const out = picture(gray.h, gray.w);
+  for (let i = 0; i < out.data.length; i++) {
+    const e = estimate.data[i], g = gray.data[i];
+    const value = dark_ink ? (g / Math.max(e, 1)) * 255 : ((g - e) / Math.max(255 - e, 1)) * 255;
+    out.data[i] = Math.min(Math.max(value, 0), 255);
+  }
+  return out;
+}
+
+// Connected pieces of a mask, 8-connected: [labels (Int32Array, 0 = none), sizes by label - 1].
+function label_pieces(mask, h, w) {
+  const labels = new Int32Array(h * w);
+  const sizes = [];
+  const stack = [];
+  for (let start = 0; start < h * w; start++) {
+    if (!mask[start] || labels[start]) continue;
+    const id = sizes.length + 1;
+    let size = 0;
+    labels[start] = id;
+    stack.push(start);
+    while (stack.length) {
+      const i = stack.pop();
+      size++;
+      const y = Math.floor(i / w), x = i - y * w;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy, xx = x + dx;
+          if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+          const j = yy * w + xx;
+          if (mask[j] && !labels[j]) {
+            labels[j] = id;
+            stack.push(j);
+          }
+        }
+      }
+    }
+    sizes.push(size);
+  }
+  return [labels, sizes];
+}
+
+export function clean_ink(ink) {
+  const n = ink.data.length;
+  const mask = new Uint8Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
+  if (total < C.MIN_INK_PIXELS) throw new NoInkError("No ink found: draw a digit.");
+  if (total > C.MAX_INK_FRACTION * n) {
+    throw new Error("This looks like noise or a filled area, not a digit on a blank background.");
+  }
+  const [labels, sizes] = label_pieces(mask, ink.h, ink.w);
+  const largest = Math.max(...sizes);
+  const keep = sizes.map((s) => s >= Math.max(2, C.SPECK_FRACTION * largest));
+  const kept = sizes.reduce((sum, s, k) => sum + (keep[k] ? s : 0), 0);
+  if (keep.filter(Boolean).length > C.MAX_PIECES || kept < 0.5 * total) {
+    throw new Error("This looks like noise, not a digit on a blank background.");
+  }
+  if (kept < C.MIN_INK_PIXELS) throw new NoInkError("No ink found: draw a digit.");
+  const keptMask = picture(ink.h, ink.w);
+  for (let i = 0; i < n; i++) keptMask.data[i] = labels[i] && keep[labels[i] - 1] ? 1 : 0;
+  const [top, bottom, left, right] = ink_bbox(keptMask);
+  if (Math.max(bottom - top, right - left) < C.MIN_INK_SPAN * Math.max(ink.h, ink.w)) {
+    throw new NoInkError("Only a speck of ink: draw a digit.");
+  }
+  if (keep.every(Boolean)) return ink;
+  const out = picture(ink.h, ink.w);
+  for (let i = 0; i < n; i++) out.data[i] = mask[i] ? ink.data[i] * keptMask.data[i] : ink.data[i];
+  return out;
+}
+
+export function ink_bbox(ink, level = C.INK_LEVEL) {
+  let top = ink.h, bottom = -1, left = ink.w, right = -1;
+  for (let y = 0; y < ink.h; y++) {
+    for (let x = 0; x < ink.w; x++) {
+      if (ink.data[y * ink.w + x] > level) {
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+  }
+  if (bottom < 0) throw new NoInkError("No ink found: draw a digit.");
+  return [top, bottom + 1, left, right + 1];
+}
+
+function crop(image, [top, bottom, left, right]) {
+  const out = picture(bottom - top, right - left);
+  for (let y = top; y < bottom; y++) {
+    out.data.set(image.data.subarray(y * image.w + left, y * image.w + right), (y - top) * out.w);
+  }
+  return out;
+}
+
+export function stroke_width(mask, h, w) {
+  let area = 0, boundary = 0;
+  const at = (y, x) => (y >= 0 && y < h && x >= 0 && x < w ? mask[y * w + x] : 0);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!mask[y * w + x]) continue;
+      area++;
+      if (!(at(y - 1, x) && at(y + 1, x) && at(y, x - 1) && at(y, x + 1))) boundary++;
+    }
+  }
+  return area === 0 ? 0 : (2 * area) / Math.max(boundary, 1);
+}
+
+function resize_longer_side(ink, size) {
+  const scale = size / Math.max(ink.h, ink.w);
+  const w = Math.max(1, round_half_even(ink.w * scale));
+  const h = Math.max(1, round_half_even(ink.h * scale));
+  return resize(ink, w, h, "lanczos");
+}
+
+// Exact Euclidean distance from every pixel where `inside` is 1 to the nearest pixel where it
+// is 0 (0 outside), as scipy.ndimage.distance_transform_edt: Felzenszwalb and Huttenlocher's
+// lower envelope of parabolas, along columns and then rows.
+function distance_transform_edt(inside, h, w) {
+  const INF = 1e20;
+  const f = new Float64Array(h * w);
+  for (let i = 0; i < h * w; i++) f[i] = inside[i] ? INF : 0;
+  const line = (get, set, n) => {
+    const values = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
+    for (let q = 0; q < n; q++) values[q] = get(q);
+    const cut = (q, r) => (values[q] + q * q - (values[r] + r * r)) / (2 * q - 2 * r);
+    let k = 0;
+    v[0] = 0;
+    z[0] = -INF;
+    z[1] = INF;
+    for (let q = 1; q < n; q++) {
+      let s = cut(q, v[k]);
+      while (s <= z[k]) s = cut(q, v[--k]);
+      v[++k] = q;
+      z[k] = s;
+      z[k + 1] = INF;
+    }
+    k = 0;
+    for (let q = 0; q < n; q++) {
+      while (z[k + 1] < q) k++;
+      set(q, (q - v[k]) * (q - v[k]) + values[v[k]]);
+    }
+  };
+  for (let x = 0; x < w; x++) line((q) => f[q * w + x], (q, d) => (f[q * w + x] = d), h);
+  for (let y = 0; y < h; y++) line((q) => f[y * w + q], (q, d) => (f[y * w + q] = d), w);
+  const out = new Float64Array(h * w);
+  for (let i = 0; i < h * w; i++) out[i] = Math.sqrt(f[i]);
+  return out;
+}
+
+function percentile(values, q) {
+  const sorted = Float64Array.from(values).sort();
+  const index = (sorted.length - 1) * (q / 100);
+  const lo = Math.floor(index), hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (index - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export function normalise_strokes(ink, target = C.MNIST_STROKE_WIDTH) {
+  const resized = resize_longer_side(ink, C.WORK_SIZE);
+  const pad = Math.floor(C.WORK_SIZE / 8);
+  const h = resized.h + 2 * pad, w = resized.w + 2 * pad;
+  const work = picture(h, w);
+  for (let y = 0; y < resized.h; y++) {
+    for (let x = 0; x < resized.w; x++) {
+      work.data[(y + pad) * w + x + pad] = Math.min(Math.max(resized.data[y * resized.w + x], 0), 1);
+    }
+  }
+  const visible = work.data.filter((v) => v > 0.02);
+  const level = 0.5 * Math.max(percentile(visible, 99), 0.1);
+  const mask = new Uint8Array(h * w);
+  const outside = new Uint8Array(h * w);
+  for (let i = 0; i < h * w; i++) {
+    mask[i] = work.data[i] > level ? 1 : 0;
+    outside[i] = 1 - mask[i];
+  }
+  const width = stroke_width(mask, h, w);
+  const radius = (target * C.WORK_SIZE / C.BOX_SIZE - width) / 2;
+  const toInk = distance_transform_edt(outside, h, w);
+  const toBackground = distance_transform_edt(mask, h, w);
+  const redraw = (r) => {
+    const out = picture(h, w);
+    let inked = 0;
+    for (let i = 0; i < h * w; i++) {
+      out.data[i] = Math.min(Math.max(r + 0.5 - (toInk[i] - toBackground[i]), 0), 1);
+      if (out.data[i] > C.INK_LEVEL) inked++;
+    }
+    return [out, inked];
+  };
+  let [redrawn, inked] = redraw(radius);
+  if (inked < C.MIN_INK_PIXELS) [redrawn] = redraw(0); // Thinning would erase the digit.
+  return crop(redrawn, ink_bbox(redrawn, C.FAINT_LEVEL));
+}
+
+export function centre_by_mass(digit, size = C.FIELD_SIZE) {
+  const field = picture(size, size);
+  let total = 0, sy = 0, sx = 0;
+  for (let y = 0; y < digit.h; y++) {
+    for (let x = 0; x < digit.w; x++) {
+      const v = digit.data[y * digit.w + x];
+      total += v;
+      sy += y * v;
+      sx += x * v;
+    }
+  }
+  const cy = total > 0 ? sy / total : (digit.h - 1) / 2;
+  const cx = total > 0 ? sx / total : (digit.w - 1) / 2;
+  const top = Math.min(Math.max(round_half_even((size - 1) / 2 - cy), 0), size - digit.h);
+  const left = Math.min(Math.max(round_half_even((size - 1) / 2 - cx), 0), size - digit.w);
+  for (let y = 0; y < digit.h; y++) {
+    field.data.set(digit.data.subarray(y * digit.w, (y + 1) * digit.w), (top + y) * size + left);
+  }
+  return field;
+}
+
+export function ink_to_input(ink, normalise = true) {
+  if (normalise) ink = normalise_strokes(ink);
+  const digit = resize_longer_side(ink, C.BOX_SIZE);
+  for (let i = 0; i < digit.data.length; i++) digit.data[i] = Math.min(Math.max(digit.data[i], 0), 1);
+  const field = centre_by_mass(digit);
+  for (let i = 0; i < field.data.length; i++) field.data[i] *= 255;
+  return field.data;
+}
+
+export function preprocess(imageData, normalise = true) {
+  const ink = clean_ink(ink_map(to_grayscale(imageData, C.READ_SIZE)));
+  return ink_to_input(crop(ink, ink_bbox(ink)), normalise);
+}
