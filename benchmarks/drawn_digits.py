@@ -82,6 +82,13 @@ def main(argv=None) -> int:
             value, _ = render_random(records[index % len(records)]["strokes"], rng)
             naive.append(int(np.argmax(classify_inputs(model, naive_input(value)[None])[0])))
         print(f"\nnaive pipeline (whole canvas resized): {np.mean(np.asarray(naive) == labels):.2%}")
+    one = np.zeros((1, 28, 28, 1), np.float32)
+    for _ in range(50):
+        model.predict(one)  # Warm-up.
+    started = time.perf_counter()
+    for _ in range(1000):
+        model.predict(one)
+    print(f"\nmodel alone: {(time.perf_counter() - started):.3f} ms a digit (1,000 single-digit calls)")
     if args.mnist.is_dir():
         _, (x_test, y_test) = load_mnist(args.mnist)
         print(f"\nMNIST test accuracy: {evaluate(model.predict, x_test, y_test)['accuracy']:.2%}")

@@ -1,6 +1,7 @@
 """How well the app reads whole numbers written on its wide canvas.
 
-Numbers of 2–5 random digits are composed from the pen-drawn digits (random digits, sizes,
+Numbers of 2–5 random digits are composed from the held-out writers' pen-drawn digits (the
+writer split of `digitpad/drawn.py`: people the model never trained on; random digits, sizes,
 gaps down to near-touching, a drifting baseline; seeded), rendered as a sketchpad sends
 them, and read by `digitpad.segment.read_number` — the function behind `/read_number`.
 Targets (issue 6): ≥ 95% of numbers exactly right, ≥ 98% of digits right.
@@ -18,11 +19,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.drawings import load_drawn_digits, render_number  # noqa: E402
+from digitpad.drawings import render_number  # noqa: E402
+from digitpad.drawn import DEFAULT_FOLDER, load_shared_drawings, split_by_writer  # noqa: E402
 from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
 from digitpad.segment import read_number  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/drawn-digits/pendigits-dev.jsonl.gz"
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -38,15 +39,15 @@ def edit_distance(a: str, b: str) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="drawn digits (.jsonl.gz)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_FOLDER, help="drawn-digit folder")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file")
     parser.add_argument("--numbers", type=int, default=1000, help="numbers to write and read")
     parser.add_argument("--seed", type=int, default=0, help="seed for the numbers")
     args = parser.parse_args(argv)
-    if not args.data.is_file():
+    if not args.data.is_dir():
         print(f"skipped: no drawn digits at {args.data} (they live in ../shared/drawn-digits)")
         return 0
-    records = load_drawn_digits(args.data)
+    _, records = split_by_writer(load_shared_drawings(args.data))
     model = load_model(args.model)
     rng = np.random.default_rng(args.seed)
     exact, digits_right, digits_total, started = 0, 0, 0, time.time()

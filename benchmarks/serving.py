@@ -12,13 +12,11 @@ alone, throughput ≥ 90% of Gradio's.
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +24,10 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from digitpad.drawings import load_drawn_digits, render_strokes, sketchpad_value  # noqa: E402
+from helpers import free_port, rss_mb, stop, wait_for_http  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/drawn-digits.jsonl.gz"
 SERVERS = {"digitpad": ["app.py"], "gradio alone": ["benchmarks/noop_app.py"]}
@@ -43,12 +43,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start(script, env_extra=None):
     """Start a server script; return (process, url, seconds until its page is served)."""
     port = free_port()
@@ -58,30 +52,11 @@ def start(script, env_extra=None):
     process = subprocess.Popen([sys.executable, *script], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    while True:
-        if process.poll() is not None:
-            raise SystemExit(f"{script} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return process, url, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.02)
-
-
-def stop(process):
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        wait_for_http(url, process, timeout=120, poll=0.02)
+    except RuntimeError as error:
+        raise SystemExit(f"{script}: {error}") from None
+    return process, url, time.perf_counter() - started
 
 
 def drawings(folder: Path):

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, serve_folder, stroke_paths  # noqa: E402
+from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, draw_on_page, serve_folder  # noqa: E402
 
 from digitpad.drawings import load_drawn_digits  # noqa: E402
 from digitpad.export_web import export_web  # noqa: E402
@@ -63,12 +63,7 @@ def main(argv=None) -> int:
         for index in range(args.digits):
             record = records[(index * 7) % len(records)]
             before = page.evaluate("window.digitpad.timings.penUpToAnswer.length")
-            for points in stroke_paths(record, box):
-                page.mouse.move(*points[0])
-                page.mouse.down()
-                for x, y in points[1:]:
-                    page.mouse.move(x, y)
-                page.mouse.up()
+            draw_on_page(page, record)
             page.wait_for_function(
                 f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}")
             right += page.get_attribute("#prediction", "data-digit") == str(record["label"])

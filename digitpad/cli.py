@@ -13,7 +13,6 @@ batches.
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +58,11 @@ def export_web_command(args) -> int:
     return 0
 
 
-class Progress:
-    """A one-line counter on stderr for long runs, silent for a handful of files."""
+def progress_bar(total: int):
+    """A progress bar on stderr for long runs (tqdm), silent for a handful of files or a pipe."""
+    from tqdm import tqdm
 
-    def __init__(self, total: int):
-        self.total, self.done, self.started = total, 0, time.time()
-        self.shown = total >= 100 and sys.stderr.isatty()
-
-    def step(self, count: int = 1):
-        self.done += count
-        if self.shown and (self.done % 50 == 0 or self.done == self.total):
-            end = "\n" if self.done == self.total else ""
-            print(f"\r{self.done}/{self.total} images, {time.time() - self.started:.1f} s",
-                  end=end, file=sys.stderr, flush=True)
+    return tqdm(total=total, unit="image", file=sys.stderr, disable=total < 100 or not sys.stderr.isatty())
 
 
 def report(path: Path, text: str, confidence: float, as_json: bool, extra=None) -> None:
@@ -90,7 +81,7 @@ def fail(path: Path, reason: str, as_json: bool) -> None:
 
 def predict_digits(model, paths, as_json) -> int:
     """Single digits: preprocess every file, classify in batches. Returns the failures."""
-    failures, progress = 0, Progress(len(paths))
+    failures, progress = 0, progress_bar(len(paths))
     for start in range(0, len(paths), BATCH_SIZE):
         batch_paths, inputs = [], []
         for path in paths[start : start + BATCH_SIZE]:
@@ -100,19 +91,20 @@ def predict_digits(model, paths, as_json) -> int:
             except (OSError, ValueError) as error:
                 failures += 1
                 fail(path, str(error) or type(error).__name__, as_json)
-            progress.step()
+            progress.update()
         if not inputs:
             continue
         probabilities = classify_inputs(model, np.stack(inputs))
         for path, p in zip(batch_paths, probabilities):
             report(path, str(int(np.argmax(p))), float(np.max(p)), as_json,
                    {"probabilities": [round(float(v), 4) for v in p]} if as_json else None)
+    progress.close()
     return failures
 
 
 def predict_numbers(model, paths, as_json) -> int:
     """Whole numbers: each file is segmented and its digits read in one call."""
-    failures, progress = 0, Progress(len(paths))
+    failures, progress = 0, progress_bar(len(paths))
     for path in paths:
         try:
             number = read_number(model, open_image(path))
@@ -123,7 +115,8 @@ def predict_numbers(model, paths, as_json) -> int:
         except (OSError, ValueError) as error:
             failures += 1
             fail(path, str(error) or type(error).__name__, as_json)
-        progress.step()
+        progress.update()
+    progress.close()
     return failures
 
 

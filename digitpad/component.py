@@ -38,16 +38,9 @@ def refuse_urls(path) -> None:
         raise gr.Error(NO_URLS)
 
 
-class DigitSketchpad(gr.Sketchpad):
-    """Gradio's Sketchpad, reading only what the digit needs and failing politely."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._blob_lock = threading.Lock()
-        self._blob_times: dict[str, float] = {}
-
-    def get_block_name(self) -> str:
-        return "imageeditor"
+class NoWebAddresses:
+    """Mixed into a component: a file named by a web address is refused before Gradio would
+    download it into the cache (Gradio fetches such a path with no size limit)."""
 
     async def async_move_resource_to_block_cache(self, url_or_file_path):
         refuse_urls(url_or_file_path)
@@ -56,6 +49,23 @@ class DigitSketchpad(gr.Sketchpad):
     def move_resource_to_block_cache(self, url_or_file_path):
         refuse_urls(url_or_file_path)
         return super().move_resource_to_block_cache(url_or_file_path)
+
+
+class DigitSketchpad(NoWebAddresses, gr.Sketchpad):
+    """Gradio's Sketchpad, reading only what the digit needs and failing politely."""
+
+    # No __init__ of its own: Gradio reads a component's settings for the page from its
+    # constructor's signature. The bookkeeping of stored parts is made on first use.
+    _blob_lock = threading.Lock()
+
+    @property
+    def _blob_times(self) -> dict[str, float]:
+        if "_blob_times_" not in self.__dict__:
+            self.__dict__["_blob_times_"] = {}
+        return self.__dict__["_blob_times_"]
+
+    def get_block_name(self) -> str:
+        return "imageeditor"
 
     @server
     def accept_blobs(self, data: AcceptBlobs):
@@ -134,19 +144,11 @@ class DigitSketchpad(gr.Sketchpad):
         return {"background": images[0], "layers": images[1:], "composite": None}
 
 
-class DigitUploadButton(gr.UploadButton):
+class DigitUploadButton(NoWebAddresses, gr.UploadButton):
     """Gradio's UploadButton, refusing web addresses before anything is fetched."""
 
     def get_block_name(self) -> str:
         return "uploadbutton"
-
-    async def async_move_resource_to_block_cache(self, url_or_file_path):
-        refuse_urls(url_or_file_path)
-        return await super().async_move_resource_to_block_cache(url_or_file_path)
-
-    def move_resource_to_block_cache(self, url_or_file_path):
-        refuse_urls(url_or_file_path)
-        return super().move_resource_to_block_cache(url_or_file_path)
 
     def preprocess(self, payload):
         refuse_urls(getattr(payload, "path", None))

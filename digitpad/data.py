@@ -120,8 +120,8 @@ def load_npz(path):
 def load_mnist(data=None):
     """Load MNIST from `data` (a folder of IDX files or an .npz), or download it with Keras.
 
-    >>> (x_train, y_train), (x_test, y_test) = load_mnist("../shared/mnist")
-    >>> x_train.shape, y_test.shape
+    (x_train, y_train), (x_test, y_test) = load_mnist("../shared/mnist")
+    x_train.shape, y_test.shape
     ((60000, 28, 28), (10000,))
     """
     if data is None:

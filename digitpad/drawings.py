@@ -4,9 +4,9 @@ The drawn-digit files hold strokes (lists of `[x, y]` tablet points, y pointing 
 functions render them as Gradio's Sketchpad sends a drawing to the server: a white opaque
 background, black ink on a transparent layer, and their composite, all `(S, S, 4) uint8`.
 
-    >>> value = sketchpad_value(render_strokes(strokes, canvas_size=400, height=240,
+    value = sketchpad_value(render_strokes(strokes, canvas_size=400, height=240,
     ...                                        centre=(200, 200), radius=6))
-    >>> sorted(value)
+    sorted(value)
     ['background', 'composite', 'layers']
 """
 

@@ -10,9 +10,9 @@ SHA-256 of their id sorts first are held out, a fifth of the site (at least one)
 drawings cannot be read as their label by anyone; `splits/unipen-excluded.tsv` lists them with
 a reason each, and they are left out of both sides; so are copies of a held-out drawing.
 
-    >>> records = load_shared_drawings(folder)            # list of dicts
-    >>> train, held_out = split_by_writer(records)
-    >>> x, y = render_training_set(train, renders=3, seed=1)   # (N, 28, 28) uint8, (N,)
+    records = load_shared_drawings(folder)            # list of dicts
+    train, held_out = split_by_writer(records)
+    x, y = render_training_set(train, renders=3, seed=1)   # (N, 28, 28) uint8, (N,)
 """
 
 import csv

@@ -2,8 +2,8 @@
 
 Shared by the training report and `benchmarks/drawn_digits.py`, so both print the same figures.
 
-    >>> labels, guesses, writers = read_drawings(model, held_out, renders=2, seed=0)
-    >>> report = drawing_report(labels, guesses, writers)   # overall, per site, per digit, ...
+    labels, guesses, writers = read_drawings(model, held_out, renders=2, seed=0)
+    report = drawing_report(labels, guesses, writers)   # overall, per site, per digit, ...
 """
 
 import collections

@@ -11,8 +11,8 @@ Entries are never changed once written. An entry is assembled in a hidden tempor
 and renamed into place, which is atomic on one file system, so a reader sees complete
 entries only and concurrent writers never meet (every entry has its own random name).
 
-    >>> save_correction(root, drawing, model_input, predicted=4, corrected=9)
-    >>> x, y = load_corrections(root)          # (N, 28, 28) uint8, (N,) uint8
+    save_correction(root, drawing, model_input, predicted=4, corrected=9)
+    x, y = load_corrections(root)          # (N, 28, 28) uint8, (N,) uint8
 """
 
 import collections
@@ -128,8 +128,8 @@ class CorrectionGate:
     """Who may store a correction: a session that was shown a prediction in the last
     `window` seconds, at most `per_session` times. Remembers the newest `sessions` sessions.
 
-        >>> gate.saw_prediction(session)      # after each /predict
-        >>> gate.admit(session)               # before each /correct: raises ValueError if not
+        gate.saw_prediction(session)      # after each /predict
+        gate.admit(session)               # before each /correct: raises ValueError if not
     """
 
     def __init__(self, per_session: int = 20, window: float = 600.0, sessions: int = 10_000):

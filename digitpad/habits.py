@@ -8,7 +8,7 @@ any units) before they are rendered, so that every change is drawn with the pen'
   between strokes (`join_strokes`), crossbars on 7s, slashes through 0s, flags and bases on
   1s, open and closed tops on 4s, hooked tails on 9s.
 
-    >>> strokes = habit_variant(record["strokes"], record["label"], rng)   # list of (n, 2)
+    strokes = habit_variant(record["strokes"], record["label"], rng)   # list of (n, 2)
 """
 
 import numpy as np

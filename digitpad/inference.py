@@ -4,8 +4,8 @@ The server prefers the LiteRT export (`model/digitpad.tflite`): it loads in a bl
 a digit in well under a millisecond without importing TensorFlow. Without an export it falls
 back to the Keras file, loaded in safe mode and called through a compiled function.
 
-    >>> model = load_model()                       # once, at start-up
-    >>> model.predict(batch)                       # (N, 28, 28, 1) float32 0..255 → (N, 10)
+    model = load_model()                       # once, at start-up
+    model.predict(batch)                       # (N, 28, 28, 1) float32 0..255 → (N, 10)
 """
 
 import contextlib

@@ -7,7 +7,7 @@ the polarity (dark-on-light or light-on-dark) is read from the image, and the st
 is brought to MNIST's typical width before the final downscale, so that a thin pen on a big
 canvas and a fat brush on a small digit both end up as MNIST-like strokes.
 
-    >>> preprocess(sketchpad_value)            # {"background", "layers", "composite"}
+    preprocess(sketchpad_value)            # {"background", "layers", "composite"}
     array of shape (28, 28, 1), float32 in [0, 255]
 """
 

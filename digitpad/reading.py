@@ -6,7 +6,7 @@ shrunk right after decoding, so a request never holds more than a few megabytes 
 A sketchpad value is read from its composite; without one, from its background and at most
 one layer (a sketchpad has one).
 
-    >>> to_grayscale(open_image("photo.jpg"), max_side=512)   # (H, W) float32 in [0, 255]
+    to_grayscale(open_image("photo.jpg"), max_side=512)   # (H, W) float32 in [0, 255]
 """
 
 import io

@@ -1,7 +1,7 @@
 """Split the ink of one drawing into digits, left to right, and read them all at once.
 
-    >>> number = read_number(model, sketchpad_value)
-    >>> number.text, [d.box for d in number.digits]
+    number = read_number(model, sketchpad_value)
+    number.text, [d.box for d in number.digits]
     ('2024', [(top, bottom, left, right), ...])          # boxes in the picture's pixels
 
 Pieces of ink are the connected components of the ink mask. Pieces that share most of their

@@ -90,8 +90,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url, process=None, timeout=90) -> None:
-    """Wait until `url` answers 200; raise if `process` exits first or time runs out."""
+def wait_for_http(url, process=None, timeout=90, poll=0.3) -> None:
+    """Wait until `url` answers 200 (asking every `poll` s); raise if `process` exits first
+    or time runs out."""
     import urllib.request
 
     deadline = time.time() + timeout
@@ -99,11 +100,11 @@ def wait_for_http(url, process=None, timeout=90) -> None:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server exited early:\n{process.stdout.read() if process.stdout else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=max(poll, 1)) as response:
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(poll)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
@@ -273,3 +274,18 @@ def serve_folder(folder):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def draw_on_page(page, record, canvas="#sketchpad canvas", box=None, points_per_stroke=None):
+    """Draw a record's strokes with mouse drags on the page's canvas (or within `box` of it).
+    With `points_per_stroke`, each stroke is traced through about that many of its points
+    (every software-rendered move costs a heavy canvas a redraw)."""
+    box = box or page.locator(canvas).first.bounding_box()
+    for points in stroke_paths(record, box):
+        if points_per_stroke:
+            points = points[:: max(1, len(points) // points_per_stroke)] + [points[-1]]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()

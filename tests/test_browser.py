@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import needs_chromium, stroke_paths
+from helpers import draw_on_page, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -24,17 +24,7 @@ def page(browser, live_app):
 
 def draw_with_mouse(page, record, pad="#sketchpad", box=None):
     """Draw the strokes with mouse drags, as a person would, without touching any tool."""
-    box = box or page.locator(f"{pad} canvas").first.bounding_box()
-    for points in stroke_paths(record, box):
-        # Every software-rendered pointer move costs the canvas a redraw; a dozen or so
-        # points per stroke still trace the digit faithfully.
-        step = max(1, len(points) // 16)
-        points = points[::step] + [points[-1]]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y)
-        page.mouse.up()
+    draw_on_page(page, record, f"{pad} canvas", box=box, points_per_stroke=16)
 
 
 def label_text(page) -> str:

@@ -5,42 +5,54 @@ import numpy as np
 import pytest
 
 from digitpad.classify import classify, classify_inputs, describe
-from digitpad.inference import DEFAULT_MODEL, KerasModel, ModelFileError, load_model
+from digitpad.inference import DEFAULT_MODEL, LiteRTModel, ModelFileError, load_model
 from digitpad.preprocess import NoInkError
 from helpers import draw
 
 
-def test_committed_model_scores_on_mnist_test_set(model, mnist_test):
+@pytest.fixture(scope="module", params=["litert", "keras", "litert-batch1"])
+def implementation(request, model):
+    """Every way the committed model is served: the LiteRT export the app runs, the Keras file
+    (the fallback), and the batch-1 export the browser runs (fed one image at a time)."""
+    if request.param == "litert":
+        return model
+    if request.param == "keras":
+        return load_model(DEFAULT_MODEL, prefer_litert=False)
+
+    class OneAtATime:
+        inner = LiteRTModel(DEFAULT_MODEL.with_name("digitpad-batch1.tflite"))
+
+        def predict(self, batch):
+            return np.concatenate([self.inner.predict(image[None]) for image in batch])
+
+    return OneAtATime()
+
+
+def test_every_implementation_scores_on_mnist(implementation, mnist_test):
+    x, y = mnist_test
+    n = 2000 if not hasattr(implementation, "inner") else 500
+    probabilities = classify_inputs(implementation, x[:n].reshape(-1, 28, 28, 1).astype(np.float32))
+    assert probabilities.shape == (n, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert (probabilities.argmax(axis=1) == y[:n]).mean() >= 0.99
+
+
+def test_every_implementation_answers_as_the_served_one(implementation, model, mnist_test):
+    x, _ = mnist_test
+    batch = x[:64].reshape(-1, 28, 28, 1).astype(np.float32)
+    np.testing.assert_allclose(implementation.predict(batch), model.predict(batch), atol=1e-5)
+
+
+def test_committed_model_scores_on_the_whole_mnist_test_set(model, mnist_test):
     x, y = mnist_test
     probabilities = classify_inputs(model, x.reshape(-1, 28, 28, 1).astype(np.float32))
-    assert probabilities.shape == (len(x), 10)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     assert (probabilities.argmax(axis=1) == y).mean() >= 0.995
 
 
-def test_litert_export_matches_keras_file(model, mnist_test):
-    x, _ = mnist_test
-    batch = x[:500].reshape(-1, 28, 28, 1).astype(np.float32)
-    keras_model = KerasModel(DEFAULT_MODEL)
-    assert type(model).__name__ == "LiteRTModel"
-    np.testing.assert_allclose(model.predict(batch), keras_model.predict(batch), atol=1e-5)
-
-
-def test_single_and_batched_calls_agree(model, mnist_test):
-    x, _ = mnist_test
-    batch = x[:8].reshape(-1, 28, 28, 1).astype(np.float32)
-    one_by_one = np.concatenate([model.predict(image[None]) for image in batch])
-    np.testing.assert_allclose(one_by_one, model.predict(batch), atol=1e-6)
-
-
-def test_keras_fallback_when_no_export(tmp_path, mnist_test):
+def test_keras_fallback_when_no_export(tmp_path):
     keras_only = tmp_path / "digitpad.keras"
     keras_only.write_bytes(DEFAULT_MODEL.read_bytes())
-    fallback = load_model(keras_only)
-    assert type(fallback).__name__ == "KerasModel"
-    x, y = mnist_test
-    guesses = fallback.predict(x[:200].reshape(-1, 28, 28, 1).astype(np.float32)).argmax(axis=1)
-    assert (guesses == y[:200]).mean() > 0.98
+    assert type(load_model(keras_only)).__name__ == "KerasModel"
 
 
 @pytest.mark.parametrize("content", [None, b"not a model at all", b"PK\x03\x04broken zip"])

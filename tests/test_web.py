@@ -14,7 +14,7 @@ from digitpad.classify import classify_inputs
 from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import NoInkError, preprocess
-from helpers import needs_chromium, serve_folder, stroke_paths
+from helpers import draw_on_page, needs_chromium, serve_folder, stroke_paths
 
 pytestmark = needs_chromium
 
@@ -60,14 +60,8 @@ def digit_shown(page) -> str:
 
 
 def draw_with_mouse(page, record):
-    box = page.locator("#sketchpad canvas").bounding_box()
     before = answers(page)
-    for points in stroke_paths(record, box):
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y)
-        page.mouse.up()
+    draw_on_page(page, record)
     # Each pen-up gives an answer; the last one is the whole digit's.
     page.wait_for_function(f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}",
                            timeout=10_000)

@@ -1,0 +1,137 @@
+"""Real pen drawings as training and validation data: the writer split, the unreadable list,
+stroke habits, rendering through the app's path, and the held-out report."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from digitpad.drawn import (DEFAULT_FOLDER, EXCLUDED, HELD_OUT_PENDIGITS, held_out_writers,
+                            load_excluded, load_shared_drawings, render_training_set,
+                            split_by_writer, split_fingerprint)
+from digitpad.evaluation import drawing_report, format_report
+from digitpad.habits import HABITS, as_arrays, habit_variant, join_strokes, warp_strokes
+from digitpad.inference import MODEL_DIR
+
+SHARED = DEFAULT_FOLDER.is_dir()
+
+
+def test_fixture_folder_loads_with_site_and_id(drawn_folder):
+    records = load_shared_drawings(drawn_folder)
+    assert len(records) == 100
+    assert {r["writer"] for r in records} == {f"pendigits/{k}" for k in range(1, 5)}
+    assert all(len(r["id"]) == 12 for r in records)
+
+
+def test_a_folder_without_drawings_says_so(tmp_path):
+    with pytest.raises(ValueError, match="No drawn digits"):
+        load_shared_drawings(tmp_path)
+
+
+def synthetic_records():
+    """Ten sites of 1 to 30 writers, three drawings each, some drawings shared between writers."""
+    records = []
+    for site in range(10):
+        for person in range(1 + 3 * site):
+            for k in range(3):
+                records.append({"id": f"{site}-{person}-{k}", "label": k, "writer": f"s{site}/p{person}",
+                                "strokes": [[[0, 0], [1, 1]]]})
+    records.append({**records[0], "writer": "s9/p0"})  # The same drawing under another writer.
+    return records
+
+
+def test_split_keeps_whole_writers_and_drawings_on_one_side():
+    train, held_out = split_by_writer(synthetic_records(), excluded={})
+    assert not {r["writer"] for r in train} & {r["writer"] for r in held_out}
+    assert not {r["id"] for r in train} & {r["id"] for r in held_out}
+    for site in range(10):
+        writers = {r["writer"] for r in synthetic_records() if r["writer"].startswith(f"s{site}/")}
+        held = {w for w in held_out_writers(writers)}
+        assert len(held) == max(1, round(0.2 * len(writers)))  # A fifth of each site, at least one.
+
+
+def test_split_is_fixed_by_writer_id_not_by_chance():
+    records = synthetic_records()
+    first = split_fingerprint(*split_by_writer(records, excluded={}))
+    again = split_fingerprint(*split_by_writer(list(reversed(records)), excluded={}))
+    assert first == again
+    assert held_out_writers(HELD_OUT_PENDIGITS | {"pendigits/1"}) >= HELD_OUT_PENDIGITS
+
+
+def test_excluded_drawings_are_on_neither_side():
+    records = synthetic_records()
+    train, held_out = split_by_writer(records, excluded={"0-0-1": "a lone dot"})
+    assert "0-0-1" not in {r["id"] for r in train + held_out}
+
+
+def test_the_unreadable_list_gives_a_reason_for_each():
+    with EXCLUDED.open(newline="", encoding="utf-8") as rows:
+        table = list(csv.DictReader(rows, delimiter="\t"))
+    assert 20 <= len(table) <= 200
+    for row in table:
+        assert len(row["id"]) == 12 and row["writer"].count("/") == 1
+        assert row["label"].isdigit() and len(row["reason"]) > 8
+    assert set(load_excluded()) == {row["id"] for row in table}
+
+
+@pytest.mark.skipif(not SHARED, reason="needs ../shared/drawn-digits")
+def test_shared_split_has_no_writer_on_both_sides_and_is_the_one_reported():
+    records = load_shared_drawings()
+    train, held_out = split_by_writer(records)
+    train_writers, held_writers = {r["writer"] for r in train}, {r["writer"] for r in held_out}
+    assert not train_writers & held_writers
+    assert not {r["id"] for r in train} & {r["id"] for r in held_out}
+    assert held_writers >= HELD_OUT_PENDIGITS
+    unipen = {r["writer"] for r in records if not r["writer"].startswith("pendigits/")}
+    assert 0.18 <= len(held_writers - HELD_OUT_PENDIGITS) / len(unipen) <= 0.25
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text())
+    assert metrics["split"]["fingerprint"] == split_fingerprint(train, held_out)
+
+
+def test_habits_draw_more_ink_of_the_right_kind(drawn_digits):
+    rng = np.random.default_rng(0)
+    for label, habits in HABITS.items():
+        record = next(d for d in drawn_digits if d["label"] == label)
+        strokes = as_arrays(record["strokes"])
+        for habit in habits:
+            changed = habit(strokes, rng)
+            assert all(s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all() for s in changed)
+            assert sum(len(s) for s in changed) >= sum(len(s) for s in strokes) or len(changed) == 1
+
+
+def test_joined_strokes_and_warps_keep_every_point(drawn_digits):
+    rng = np.random.default_rng(1)
+    record = next(d for d in drawn_digits if len(d["strokes"]) > 1)
+    strokes = as_arrays(record["strokes"])
+    assert len(join_strokes(strokes)) == 1
+    warped = warp_strokes(strokes, rng)
+    assert [len(s) for s in warped] == [len(s) for s in strokes]
+    assert not np.allclose(np.concatenate(warped), np.concatenate(strokes))
+    variants = [habit_variant(record["strokes"], record["label"], rng) for _ in range(20)]
+    assert all(len(v) >= 1 for v in variants)
+
+
+def test_rendering_for_training_goes_through_the_app_preprocessing(drawn_digits):
+    from digitpad.drawn import render_one
+
+    records = drawn_digits[:12]
+    x, y = render_training_set(records, renders=2, seed=5, workers=1)
+    assert x.shape == (24, 28, 28) and x.dtype == np.uint8 and y.tolist() == [r["label"] for r in records for _ in range(2)]
+    assert (x[:, 0, :] == 0).all() and x.max() == 255  # MNIST's look: ink bright, margin dark.
+    again, _ = render_training_set(records, renders=2, seed=5, workers=1)
+    np.testing.assert_array_equal(x, again)  # Seeded: the same data every run.
+    assert render_one((records[0]["strokes"], records[0]["label"], 3)).shape == (28, 28)
+
+
+def test_report_counts_sites_digits_writers_and_confusions():
+    labels = np.array([1] * 60 + [7] * 60)
+    guesses = labels.copy()
+    guesses[:6] = 7  # Writer a/1 misreads six 1s as 7s.
+    writers = np.array(["a/1"] * 60 + ["b/2"] * 60)
+    report = drawing_report(labels, guesses, writers)
+    assert report["accuracy"] == round(114 / 120, 4) and report["per_site"] == {"a": 0.9, "b": 1.0}
+    assert report["weakest_writers"][0] == {"writer": "a/1", "digits": 60, "accuracy": 0.9}
+    assert report["writers_below_96"] == 1
+    assert report["confusions"] == [{"true": 1, "read": 7, "count": 6}]
+    assert "a/1:90.0%" in format_report(report)
