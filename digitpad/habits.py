@@ -5,8 +5,8 @@ any units) before they are rendered, so that every change is drawn with the pen'
 
 - `warp_strokes`: slant, rotation, aspect and a small smooth (elastic) wobble of the path;
 - habits that many people share but the shared data hold in few writers: the pen not lifted
-  between strokes (`join_strokes`), crossbars on 7s, slashes through 0s, flags and bases on
-  1s, open and closed tops on 4s, hooked tails on 9s.
+  between strokes (`join_strokes`), crossbars and curled bars on 7s, slashes through 0s,
+  short and long flags and bases on 1s, open and closed tops on 4s, hooked tails on 9s.
 
     strokes = habit_variant(record["strokes"], record["label"], rng)   # list of (n, 2)
 """
@@ -73,6 +73,20 @@ def add_crossbar(strokes, rng):
     return [*strokes, _line((x - half, y - tilt), (x + half, y + tilt))]
 
 
+def curl_seven(strokes, rng):
+    """A 7 whose bar starts with a curl: a small loop at the top left, drawn into the bar."""
+    low, high, span = _box(strokes)
+    first = strokes[0]
+    start = first[0]
+    if start[1] < high[1] - 0.3 * span[1]:  # The first stroke does not start at the top.
+        return strokes
+    radius = rng.uniform(0.06, 0.14) * span[1]
+    centre = start - np.array([0.0, radius])
+    turn = np.linspace(1.5 * np.pi, 0.5 * np.pi, 10)  # Bottom, round the left, up to the start.
+    curl = centre + radius * np.stack([np.cos(turn), np.sin(turn)], axis=1)
+    return [np.concatenate([curl[:-1], first]), *strokes[1:]]
+
+
 def add_slash(strokes, rng):
     """A slashed zero: a line from above the right shoulder to below the left foot."""
     low, high, span = _box(strokes)
@@ -83,11 +97,12 @@ def add_slash(strokes, rng):
 
 
 def add_flag(strokes, rng):
-    """A 1 with a flag: an up-stroke from the left that leads into the top of the stem."""
+    """A 1 with a flag, short or long (up to two thirds of its height): an up-stroke from
+    the left that leads into the top of the stem."""
     low, high, span = _box(strokes)
     every = np.concatenate(strokes)
     top = every[np.argmax(every[:, 1])]
-    length = rng.uniform(0.2, 0.45) * span[1]
+    length = rng.uniform(0.2, 0.65) * span[1]
     angle = np.deg2rad(rng.uniform(20, 60))  # Below the horizontal, towards the left.
     start = top + length * np.array([-np.cos(angle), -np.sin(angle)])
     return [_line(start, top), *strokes]
@@ -157,7 +172,7 @@ HABITS = {
     0: (add_slash,),
     1: (add_flag, add_base),
     4: (open_four, close_four),
-    7: (add_crossbar,),
+    7: (add_crossbar, curl_seven),
     9: (add_hook,),
 }
 
