@@ -127,8 +127,10 @@ def main(argv=None) -> int:
         print(f"Test accuracy {metrics['accuracy']:.4%} (loss {metrics['loss']:.4f}) "
               f"in {metrics['wall_time_seconds']:.0f} s; model written to {args.out}")
         return 0
-    kept = training.retrain_with_corrections((x_train, y_train), (x_test, y_test), out=args.out,
-                                             force=args.force, **settings)
+    from digitpad.retrain import retrain_with_corrections
+
+    kept = retrain_with_corrections((x_train, y_train), (x_test, y_test), out=args.out,
+                                    force=args.force, **settings)
     return 0 if kept else 3
 
 

@@ -29,7 +29,7 @@ from digitpad.drawn import DEFAULT_FOLDER, load_shared_drawings, split_by_writer
 from digitpad.evaluation import drawing_report, format_report, read_drawings  # noqa: E402
 from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
-from digitpad.training import evaluate  # noqa: E402
+from digitpad.report import evaluate  # noqa: E402
 
 MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "mnist"
 

@@ -2,7 +2,8 @@
 visitor's browser through LiteRT.js.
 
 Writes to DIR: `index.html` and its ES modules and stylesheet (from `web/`), `constants.js`
-(the recipe's constants, written from `digitpad.preprocess` and `digitpad.classify`, so the
+(the recipe's constants, written from `digitpad.preprocess`, `digitpad.classify` and
+`digitpad.reading`, so the
 JavaScript port has no copies of its own), the batch-1 model (`model.tflite`), the LiteRT.js
 runtime (`vendor/`: its ES module and the two WebAssembly builds a browser may pick), and a
 `README.md` with the front matter of a static Hugging Face Space. Nothing on the page comes from
@@ -12,12 +13,12 @@ The JavaScript dependencies are pinned in `web/package.json` and `web/package-lo
 when `web/node_modules` is missing, `npm ci` brings them first.
 """
 
+import importlib
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
-from digitpad import classify, preprocess, reading
 from digitpad.inference import MODEL_DIR
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -30,11 +31,12 @@ RUNTIME = {  # What the page needs of the npm packages, and where it goes in the
     "@litertjs/core/wasm/litert_wasm_compat_internal.js": "vendor/wasm/litert_wasm_compat_internal.js",
     "@litertjs/core/wasm/litert_wasm_compat_internal.wasm": "vendor/wasm/litert_wasm_compat_internal.wasm",
 }
-CONSTANTS = {
-    preprocess: ["READ_SIZE", "WORK_SIZE", "BOX_SIZE", "FIELD_SIZE", "MNIST_STROKE_WIDTH",
+CONSTANTS = {  # Module → the constants the page shares with it.
+    "digitpad.preprocess": ["READ_SIZE", "WORK_SIZE", "BOX_SIZE", "FIELD_SIZE", "MNIST_STROKE_WIDTH",
                  "INK_LEVEL", "FAINT_LEVEL", "MIN_INK_PIXELS", "MIN_INK_SPAN", "MAX_INK_FRACTION",
                  "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES"],
-    classify: ["UNSURE_BELOW"],
+    "digitpad.classify": ["UNSURE_BELOW"],
+    "digitpad.reading": ["MAX_PIXELS"],
 }
 SPACE_README = """---
 title: digitpad
@@ -56,12 +58,12 @@ Made with `python -m digitpad export-web` from the digitpad project.
 
 def constants_module() -> str:
     """The recipe's constants as an ES module, from the Python modules that define them."""
-    lines = ["// Written by `python -m digitpad export-web` from digitpad/preprocess.py and",
-             "// digitpad/classify.py: change them there, not here."]
-    for module, names in CONSTANTS.items():
+    lines = ["// Written by `python -m digitpad export-web` from digitpad/preprocess.py,",
+             "// classify.py and reading.py: change them there, not here."]
+    for module_name, names in CONSTANTS.items():
+        module = importlib.import_module(module_name)  # The module, not the function of that name.
         for name in names:
             lines.append(f"export const {name} = {json.dumps(getattr(module, name))};")
-    lines.append(f"export const MAX_PIXELS = {reading.MAX_PIXELS};")
     return "\n".join(lines) + "\n"
 
 

@@ -8,19 +8,20 @@ where there is no glibc.
 """
 
 import ctypes
-import ctypes.util
+import functools
 
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h.
 MMAP_THRESHOLD = 256 * 1024  # Blocks this large or larger are mapped, and unmapped when freed.
 
 
+@functools.cache
 def _libc():
-    name = ctypes.util.find_library("c")
+    """glibc, opened once (None elsewhere: musl, macOS, Windows)."""
     try:
-        libc = ctypes.CDLL(name) if name else None
+        libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
 def keep_heap_small() -> bool:

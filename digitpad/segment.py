@@ -13,7 +13,6 @@ a digit is tall is split where the ink is thinnest, which separates most touchin
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from digitpad.classify import classify_inputs
 from digitpad.preprocess import (FAINT_LEVEL, INK_LEVEL, MAX_PIECES, READ_SIZE, clean_ink,

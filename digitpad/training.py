@@ -1,4 +1,4 @@
-"""Train the network, evaluate it, and write the model file with its report.
+"""Train the network, export it, and write the model file with its report.
 
 `train_model.py` is the command line around `train_and_report`; tests call it on tiny data.
 """
@@ -12,28 +12,6 @@ from pathlib import Path
 import numpy as np
 
 
-def evaluate(predict, x_test, y_test) -> dict:
-    """Accuracy, per-digit accuracy and the confusion matrix of `predict` on a test split.
-
-    `predict` maps `(N, 28, 28, 1) float32` → `(N, 10)` probabilities.
-    """
-    probabilities = predict(x_test.reshape(-1, 28, 28, 1).astype(np.float32))
-    predicted = probabilities.argmax(axis=1)
-    confusion = np.zeros((10, 10), dtype=int)
-    np.add.at(confusion, (y_test.astype(int), predicted), 1)
-    per_digit = {
-        str(d): round(float(confusion[d, d] / max(confusion[d].sum(), 1)), 4) for d in range(10)
-    }
-    eps = 1e-7
-    loss = float(-np.mean(np.log(probabilities[np.arange(len(y_test)), y_test] + eps)))
-    return {
-        "accuracy": round(float((predicted == y_test).mean()), 5),
-        "loss": round(loss, 5),
-        "per_digit_accuracy": per_digit,
-        "confusion_matrix": confusion.tolist(),
-    }
-
-
 def export_litert(model, path) -> Path:
     """Export the Keras model to a LiteRT (`.tflite`) file for a TensorFlow-free server, and a
     batch-1 twin (`<name>-batch1.tflite`) for the browser, whose runtime wants fixed shapes."""
@@ -44,72 +22,6 @@ def export_litert(model, path) -> Path:
     model.export(str(path.with_name(path.stem + "-batch1.tflite")), format="litert", verbose=False,
                  input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)])
     return path
-
-
-def plot_history(history: dict, path) -> None:
-    """Loss and accuracy per epoch, training against test, as one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for axis, key, title in ((left, "loss", "Loss"), (right, "accuracy", "Accuracy")):
-        axis.plot(epochs, history[key], marker="o", label="training (augmented)")
-        axis.plot(epochs, history[f"val_{key}"], marker="o", label="MNIST test")
-        axis.set_title(title)
-        axis.set_xlabel("epoch")
-        axis.grid(alpha=0.3)
-        axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def plot_confusion(confusion, path) -> None:
-    """The test confusion matrix as a labelled heat map PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    confusion = np.asarray(confusion)
-    figure, axis = plt.subplots(figsize=(6, 5.4))
-    axis.imshow(np.log1p(confusion), cmap="Blues")
-    for true in range(10):
-        for guess in range(10):
-            if confusion[true, guess]:
-                colour = "white" if true == guess else "black"
-                axis.text(guess, true, confusion[true, guess], ha="center", va="center",
-                          fontsize=8, color=colour)
-    axis.set_xticks(range(10))
-    axis.set_yticks(range(10))
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("true")
-    axis.set_title("MNIST test confusion matrix")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def compare(model_path, test, held_out=None) -> dict:
-    """Accuracy of the model at `model_path` on MNIST's test split and (when given) the
-    held-out writers' drawings, one rendering each; `None` for what cannot be measured."""
-    from digitpad.evaluation import read_drawings
-    from digitpad.inference import ModelFileError, load_model
-
-    try:
-        model = load_model(model_path)
-    except ModelFileError:
-        return {"mnist": None, "held_out": None}
-    x_test, y_test = test
-    mnist = evaluate(model.predict, x_test, y_test)["accuracy"]
-    drawn = None
-    if held_out:
-        labels, guesses, _ = read_drawings(model, held_out)
-        drawn = round(float((labels == guesses).mean()), 5)
-    return {"mnist": mnist, "held_out": drawn}
 
 
 def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
@@ -131,6 +43,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
     import tensorflow as tf
 
     from digitpad.augment import add_european_styles, training_dataset
+    from digitpad.report import evaluate, plot_confusion, plot_history
     from digitpad.data import sha256_of_arrays
     from digitpad.network import build_model
 
@@ -263,47 +176,3 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None):
 
     drawn = render_training_set(train, renders, seed, workers=workers, progress=progress)
     return drawn, held_out, split
-
-
-def record_comparison(out: Path, before: dict, after: dict, kept: str) -> None:
-    """Print the before/after table and add it to the report at `out`'s metrics.json."""
-    print("\n| | MNIST test | held-out writers |\n|---|---|---|")
-    for name, figures in (("before (model at --out)", before), ("after", after)):
-        cells = [f"{figures[k]:.2%}" if figures.get(k) is not None else "–" for k in ("mnist", "held_out")]
-        print(f"| {name} | {cells[0]} | {cells[1]} |")
-    metrics_path = Path(out).parent / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())
-    metrics["extra_data"].update(before=before, after=after, kept=kept)
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
-
-
-def retrain_with_corrections(train, test, *, out, force=False, held_out=None, **settings) -> bool:
-    """Train with the audience's corrections into a fresh folder, then replace the model at
-    `out` only if the new one reads MNIST and the held-out writers at least as well (or
-    `force`). A room's worth of wrong "corrections" must not poison the served model.
-
-    Returns True when the new model was kept.
-    """
-    import shutil
-    import tempfile
-
-    out = Path(out)
-    before = compare(out, test, held_out)
-    staging = Path(tempfile.mkdtemp(prefix="digitpad-retrain-")) / out.name
-    train_and_report(train, test, out=staging, held_out=held_out, **settings)
-    after = compare(staging, test, held_out)
-    worse = [name for name in ("mnist", "held_out")
-             if before.get(name) is not None and after.get(name) is not None
-             and after[name] < before[name]]
-    keep_new = force or not worse
-    record_comparison(staging, before, after, "new" if keep_new else "old")
-    if not keep_new:
-        print(f"Kept the old model at {out}: the new one reads {' and '.join(worse)} worse "
-              f"(its files are in {staging.parent}; --force replaces the old one anyway).")
-        return False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for item in staging.parent.iterdir():
-        shutil.copy2(item, out.parent / (out.name if item == staging else
-                                         out.with_suffix(".tflite").name if item.suffix == ".tflite" else item.name))
-    print(f"New model written to {out}" + (" (forced)" if worse else ""))
-    return True

@@ -1,12 +1,11 @@
 """The MNIST loaders on tiny IDX and npz files written in tmp_path."""
 
-import gzip
 
 import numpy as np
 import pytest
 
 from digitpad.data import IDX_NAMES, load_mnist, parse_idx, sha256_of_arrays
-from helpers import idx_bytes, tiny_mnist, write_idx_folder
+from helpers import tiny_mnist, write_idx_folder
 
 
 @pytest.mark.parametrize("gzipped", [True, False])
