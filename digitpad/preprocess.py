@@ -78,11 +78,12 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
         raise ValueError("This looks like noise, not a digit on a blank background.")
     if kept < MIN_INK_PIXELS:
         raise NoInkError("No ink found: draw a digit.")
-    top, bottom, left, right = ink_bbox(mask & np.concatenate([[False], keep])[labels])
+    kept_mask = mask if keep.all() else np.concatenate([[False], keep])[labels]
+    top, bottom, left, right = ink_bbox(kept_mask, 0)
     if max(bottom - top, right - left) < MIN_INK_SPAN * max(ink.shape):
         raise NoInkError("Only a speck of ink: draw a digit.")
-    if not keep.all():
-        ink = ink * np.concatenate([[False], keep])[labels] + ink * (~mask)
+    if kept_mask is not mask:
+        ink = ink * kept_mask + ink * (~mask)
     return ink
 
 

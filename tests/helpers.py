@@ -184,15 +184,11 @@ def post_blob(url, component, index, png: bytes, session="attacker") -> int:
     import urllib.request
     import uuid
 
-    boundary = uuid.uuid4().hex
     fields = {"component_id": str(component), "session_hash": session, "fn_name": "accept_blobs",
               "type": "layer", "index": str(index), "id": uuid.uuid4().hex}
-    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                    for k, v in fields.items())
-    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob.png"\r\n'
-             f"Content-Type: image/png\r\n\r\n").encode() + png + f"\r\n--{boundary}--\r\n".encode()
+    body, headers = _multipart(fields, "file", "blob.png", png)
     request = urllib.request.Request(url.rstrip("/") + "/gradio_api/component_server", data=body,
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -200,17 +196,46 @@ def post_blob(url, component, index, png: bytes, session="attacker") -> int:
         return error.code
 
 
-def call_raw(url, api_name, data, timeout=60):
-    """Call an endpoint through Gradio's plain HTTP API (no client-side file handling);
-    returns `("complete", outputs)` or `("error", message)`."""
+def _multipart(fields: dict, file_field: str, file_name: str, data: bytes):
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+             f'filename="{file_name}"\r\nContent-Type: image/png\r\n\r\n').encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def upload_file(url, path) -> dict:
+    """Upload a file as the browser does; returns the FileData dict that names it on the server."""
     import json
     import urllib.request
+
+    body, headers = _multipart({}, "files", Path(path).name, Path(path).read_bytes())
+    request = urllib.request.Request(url.rstrip("/") + "/gradio_api/upload", data=body, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        server_path = json.load(response)[0]
+    return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
+
+
+def call_raw(url, api_name, data, timeout=60):
+    """Call an endpoint through Gradio's plain HTTP API (no client-side file handling);
+    returns `("complete", outputs)` or `("error", message)` (an HTTP refusal's body too)."""
+    import json
+    import urllib.request
+
+    import urllib.error
 
     base = url.rstrip("/") + f"/gradio_api/call/{api_name}"
     request = urllib.request.Request(base, data=json.dumps({"data": data}).encode(),
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        event_id = json.load(response)["event_id"]
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            event_id = json.load(response)["event_id"]
+    except urllib.error.HTTPError as error:  # Refused at the door, e.g. 503 for a full queue.
+        return "error", error.read().decode(errors="replace")
     with urllib.request.urlopen(f"{base}/{event_id}", timeout=timeout) as stream:
         event = None
         for raw in stream:

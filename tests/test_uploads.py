@@ -67,7 +67,7 @@ def test_cli_reports_bad_files_and_carries_on(tmp_path):
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 2
-    assert str(fake) in errors[0] and "Not an image" in errors[0]
+    assert str(fake) in errors[0] and "not a picture" in errors[0]
     assert str(missing) in errors[1]
     assert result.stdout.startswith(f"{good}: {truth(good)} (")
 
