@@ -15,6 +15,7 @@ same model) is scored on the same renderings for comparison.
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,8 @@ def main(argv=None) -> int:
     print(f"\nmodel alone: {(time.perf_counter() - started):.3f} ms a digit (1,000 single-digit calls)")
     if args.mnist.is_dir():
         _, (x_test, y_test) = load_mnist(args.mnist)
-        print(f"\nMNIST test accuracy: {evaluate(model.predict, x_test, y_test)['accuracy']:.2%}")
+        mnist = evaluate(partial(classify_inputs, model), x_test, y_test)["accuracy"]
+        print(f"\nMNIST test accuracy: {mnist:.2%}")
     print(f"\naccuracy {report['accuracy']:.4f}")
     return 0
 

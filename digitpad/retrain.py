@@ -6,8 +6,10 @@ writers, and the served model is replaced only if neither figure dropped (or whe
 """
 
 import json
+from functools import partial
 from pathlib import Path
 
+from digitpad.classify import classify_inputs
 from digitpad.report import evaluate
 from digitpad.training import train_and_report
 
@@ -23,7 +25,7 @@ def compare(model_path, test, held_out=None) -> dict:
     except ModelFileError:
         return {"mnist": None, "held_out": None}
     x_test, y_test = test
-    mnist = evaluate(model.predict, x_test, y_test)["accuracy"]
+    mnist = evaluate(partial(classify_inputs, model), x_test, y_test)["accuracy"]
     drawn = None
     if held_out:
         labels, guesses, _ = read_drawings(model, held_out)
