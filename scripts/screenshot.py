@@ -10,9 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import FIXTURES, start_app  # noqa: E402
 from digitpad.drawings import load_drawn_digits  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, draw_with_mouse  # noqa: E402
+from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, draw_on_page, start_app, stop  # noqa: E402
 
 
 def main(out=ROOT / "docs/screenshot.png") -> None:
@@ -26,13 +25,13 @@ def main(out=ROOT / "docs/screenshot.png") -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(url)
             page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight')
-            draw_with_mouse(page, record)
+            draw_on_page(page, record, points_per_stroke=16)
             page.wait_for_selector("#preview img")
             page.wait_for_timeout(1000)  # Let the bar chart finish drawing.
             page.screenshot(path=str(out))
             browser.close()
     finally:
-        process.terminate()
+        stop(process)
     print(f"wrote {out}")
 
 
