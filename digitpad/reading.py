@@ -21,7 +21,9 @@ KEEP_SIDE = 2048  # Decoded pictures are shrunk to this at once: plenty for a di
 MAX_LAYERS = 1  # Layers read from a sketchpad value without a composite.
 LARGE_DECODE = 4_000_000  # Pixels above which a decode is worth handing memory back after.
 UNIT = f"{MAX_PIXELS // 1_000_000} megapixels"
-_recent = threading.local()  # Whether this thread decoded a large picture since last asked.
+# Whether any thread decoded a large picture since last asked: Gradio decodes a request's
+# pictures in one worker thread and runs its function in another.
+_large_decode = threading.Event()
 
 
 class NoInkError(ValueError):
@@ -53,7 +55,7 @@ def _decode(image: Image.Image) -> Image.Image:
     if image.format == "JPEG":
         image.draft(image.mode, (KEEP_SIDE, KEEP_SIDE))  # Decode big JPEGs at 1/2, 1/4, 1/8.
     if image.width * image.height > LARGE_DECODE:
-        _recent.large = True
+        _large_decode.set()
     try:
         image.load()
         image = ImageOps.exif_transpose(image)
@@ -81,9 +83,9 @@ def open_image(source) -> Image.Image:
 
 
 def took_large_decode() -> bool:
-    """Whether this thread decoded a large picture since the last call (then clears it)."""
-    large = getattr(_recent, "large", False)
-    _recent.large = False
+    """Whether a large picture was decoded (in any thread) since the last call; clears it."""
+    large = _large_decode.is_set()
+    _large_decode.clear()
     return large
 
 
