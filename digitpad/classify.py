@@ -4,12 +4,9 @@ and the benchmarks, so that what is measured is what users get.
     probabilities = classify(model, sketchpad_value)   # (10,) float32, sums to 1
 """
 
-from pathlib import Path
-
 import numpy as np
 
 from digitpad.preprocess import preprocess
-from digitpad.reading import open_image
 
 UNSURE_BELOW = 0.6  # A top probability under this is reported as a guess, not an answer.
 
@@ -17,8 +14,6 @@ UNSURE_BELOW = 0.6  # A top probability under this is reported as a guess, not a
 def classify(model, image) -> np.ndarray:
     """Any image (a path, PIL image or array) or sketchpad value → `(10,)` probabilities.
     Raises `ValueError` (or its `NoInkError`) when there is no digit to read."""
-    if isinstance(image, (str, Path)):
-        image = open_image(image)
     return classify_inputs(model, preprocess(image)[None])[0]
 
 

@@ -60,9 +60,7 @@ class DigitSketchpad(NoWebAddresses, gr.Sketchpad):
 
     @property
     def _blob_times(self) -> dict[str, float]:
-        if "_blob_times_" not in self.__dict__:
-            self.__dict__["_blob_times_"] = {}
-        return self.__dict__["_blob_times_"]
+        return self.__dict__.setdefault("_blob_times_", {})
 
     def get_block_name(self) -> str:
         return "imageeditor"
@@ -84,7 +82,6 @@ class DigitSketchpad(NoWebAddresses, gr.Sketchpad):
         if len(file) > MAX_BLOB_BYTES:
             raise HTTPException(413, f"That part of the drawing is over {MAX_BLOB_BYTES // 2**20} MB.")
         with self._blob_lock:
-            self._expire_blobs()
             current = self.blob_storage.get(
                 blob_id, EditorDataBlobs(background=None, layers=[], composite=None))
             if kind == "layer":
@@ -101,9 +98,6 @@ class DigitSketchpad(NoWebAddresses, gr.Sketchpad):
         now = time.monotonic()
         for blob_id in [b for b, t in self._blob_times.items() if now - t > BLOB_TTL_SECONDS]:
             self._drop_blob(blob_id)
-        stray = [b for b in self.blob_storage if b not in self._blob_times]
-        for blob_id in stray:
-            self.blob_storage.pop(blob_id, None)
 
         def size(entry) -> int:
             parts = [entry.background, entry.composite, *entry.layers]

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.drawings import load_drawn_digits
+from digitpad.drawings import load_drawn_digits, render_random
+from digitpad.habits import habit_variant
+from digitpad.preprocess import preprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT.parent / "shared" / "drawn-digits"
@@ -123,10 +125,6 @@ def split_fingerprint(train, held_out) -> str:
 def render_one(task) -> np.ndarray:
     """`(strokes, label, seed)` → one `(28, 28) uint8` model input: a habit variant of the
     drawing, rendered on a random sketchpad and read by the app's own preprocessing."""
-    from digitpad.drawings import render_random
-    from digitpad.habits import habit_variant
-    from digitpad.preprocess import preprocess
-
     strokes, label, seed = task
     rng = np.random.default_rng(seed)
     for _ in range(3):  # A warp can (rarely) leave nothing readable: try another.

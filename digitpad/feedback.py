@@ -17,6 +17,7 @@ entries only and concurrent writers never meet (every entry has its own random n
 
 import collections
 import datetime
+import io
 import json
 import os
 import sys
@@ -73,8 +74,6 @@ def count_entries(root) -> int:
 
 
 def _encode_png(image: Image.Image) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
@@ -105,7 +104,9 @@ def save_correction(root, drawing, model_input, predicted: int, corrected: int,
     root = Path(root)
     entries = root / "entries"
     with _lock:
-        usage = _usage.setdefault(root.resolve(), _scan_usage(root))
+        usage = _usage.get(root.resolve())
+        if usage is None:  # The folder is counted once per process, then kept up to date.
+            usage = _usage[root.resolve()] = _scan_usage(root)
         if usage[0] >= cap or usage[1] + size > byte_cap:
             raise FeedbackFullError(
                 f"The feedback folder is full ({usage[0]} corrections, {usage[1] // 2**20} MB); "

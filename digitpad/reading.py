@@ -127,6 +127,16 @@ def composite_of(value: dict):
     return flat
 
 
+def as_picture(image):
+    """What any caller may hand over → the one picture to read: a sketchpad value's composite
+    (`composite_of`), a path's decoded image (`open_image`), else the image or array itself."""
+    if isinstance(image, dict):
+        return composite_of(image)
+    if isinstance(image, (str, Path)):
+        return open_image(image)
+    return image
+
+
 def _array_to_pil(array: np.ndarray) -> Image.Image:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
@@ -147,13 +157,12 @@ def _array_to_pil(array: np.ndarray) -> Image.Image:
 def to_grayscale(image, max_side: int | None = None) -> np.ndarray:
     """Flatten any image Gradio or a user hands over to `(H, W) float32` in [0, 255].
 
-    Accepts the sketchpad's dict (`{"background", "layers", "composite"}`), a PIL image in
+    Accepts the sketchpad's dict (`{"background", "layers", "composite"}`), a path, a PIL image in
     any mode (1, L, LA, P, RGB, RGBA, CMYK, I;16, I, F), or a numpy array `(H, W)`,
     `(H, W, 1|3|4)`. Transparent pixels are composited onto white, as a viewer shows them.
     With `max_side`, a larger image is first shrunk by a whole factor (box filter) to fit.
     """
-    if isinstance(image, dict):
-        image = composite_of(image)
+    image = as_picture(image)
     if image is None:
         raise NoInkError("The canvas is empty.")
     if isinstance(image, np.ndarray):

@@ -70,8 +70,7 @@ def retrain_with_corrections(train, test, *, out, force=False, held_out=None, **
               f"(its files are in {staging.parent}; --force replaces the old one anyway).")
         return False
     out.parent.mkdir(parents=True, exist_ok=True)
-    for item in staging.parent.iterdir():
-        shutil.copy2(item, out.parent / (out.name if item == staging else
-                                         out.with_suffix(".tflite").name if item.suffix == ".tflite" else item.name))
+    for item in staging.parent.iterdir():  # Staged under the same names as at --out.
+        shutil.copy2(item, out.parent / item.name)
     print(f"New model written to {out}" + (" (forced)" if worse else ""))
     return True

@@ -17,7 +17,7 @@ import numpy as np
 from digitpad.classify import classify_inputs
 from digitpad.preprocess import (FAINT_LEVEL, INK_LEVEL, MAX_PIECES, READ_SIZE, clean_ink,
                                  ink_bbox, ink_map, ink_to_input)
-from digitpad.reading import to_grayscale
+from digitpad.reading import as_picture, to_grayscale
 
 OVERLAP_TO_MERGE = 0.5  # Share of the narrower piece's width that two pieces of one digit share.
 SMALL_PIECE = 0.4  # A piece lower than this share of the tallest piece joins a neighbour.
@@ -176,14 +176,10 @@ def find_digits(ink: np.ndarray):
 
 
 def read_number(model, image) -> Number:
-    """Any picture or sketchpad value → the `Number` written in it, every candidate read in
-    one batched call. A wide piece is taken as touching digits only when its parts read
-    more surely than the whole. Raises `NoInkError` for a blank picture, `ValueError` for noise."""
-    original = image
-    if isinstance(image, dict):
-        from digitpad.reading import composite_of
-
-        original = composite_of(image)
+    """Any picture (a path, image or array) or sketchpad value → the `Number` written in it,
+    every candidate read in one batched call. A wide piece is taken as touching digits only
+    when its parts read more surely than the whole. Raises `NoInkError` for a blank picture, `ValueError` for noise."""
+    original = as_picture(image)
     width = original.shape[1] if isinstance(original, np.ndarray) else getattr(original, "width", 0)
     gray = to_grayscale(original, max_side=NUMBER_SIDE)
     scale = max(1, round(width / gray.shape[1])) if width else 1

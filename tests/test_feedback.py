@@ -153,6 +153,12 @@ def test_worse_model_from_corrections_keeps_the_old_one_unless_forced(tmp_path):
     forced = run_training(*args, "--force")
     assert forced.returncode == 0, forced.stderr[-2000:]
     assert out.with_suffix(".tflite").read_bytes() != before
+    # Each export lands under its own name: the served one takes any batch, the browser's one.
+    from ai_edge_litert.interpreter import Interpreter
+
+    served = Interpreter(model_path=str(out.with_suffix(".tflite"))).get_input_details()[0]
+    browser = Interpreter(model_path=str(out.with_name("digitpad-batch1.tflite"))).get_input_details()[0]
+    assert served["shape_signature"][0] == -1 and list(browser["shape"]) == [1, 28, 28, 1]
 
 
 def test_extra_data_that_is_not_feedback_exits_with_one_line(tmp_path, dry_run_data):

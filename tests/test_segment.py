@@ -68,3 +68,20 @@ def test_touching_digits_are_split_where_ink_is_thinnest():
 def test_blank_wide_canvas_has_no_number(model):
     with pytest.raises(NoInkError):
         read_number(model, np.full((320, 896, 4), 255, np.uint8))
+
+
+def test_the_public_names_read_files_by_path(model, drawn_digits, tmp_path):
+    """`classify` and `read_number` take a path, as the package docstring and README promise."""
+    from PIL import Image
+
+    from digitpad import classify
+
+    value, _ = render_number([pick(drawn_digits, "3")[0]["strokes"], pick(drawn_digits, "8")[0]["strokes"]],
+                             np.random.default_rng(3))
+    path = tmp_path / "number.png"
+    Image.fromarray(value["composite"]).save(path)
+    assert read_number(model, path).text == read_number(model, value).text
+    assert read_number(model, str(path)).text == "38"
+    from helpers import ROOT
+
+    assert int(np.argmax(classify(model, str(ROOT / "digitpad" / "examples" / "7.png")))) == 7
