@@ -51,9 +51,12 @@ def parse_args(argv=None):
     parser.add_argument("--no-drawn", action="store_true",
                         help="train on MNIST alone, even when --drawn-data is there")
     parser.add_argument("--drawn-renders", type=at_least_one, default=4,
-                        help="sketchpad renderings of each training drawing, each a fresh "
+                        help="sketchpad renderings of a training drawing on average, each a fresh "
                              "variant (habits, slant, aspect, wobble, brush, canvas)")
-    parser.add_argument("--epochs", type=at_least_one, default=14, help="passes over the training set")
+    parser.add_argument("--balance-writers", action=argparse.BooleanOptionalAction, default=True,
+                        help="share the renderings out by writer (square root of each writer's "
+                             "drawings) rather than equally per drawing")
+    parser.add_argument("--epochs", type=at_least_one, default=12, help="passes over the training set")
     parser.add_argument("--batch-size", type=at_least_one, default=128, help="images per training step")
     parser.add_argument("--learning-rate", type=float, default=2e-3,
                         help="Adam's starting rate, decayed to zero along a cosine")
@@ -110,7 +113,7 @@ def main(argv=None) -> int:
     if not args.no_drawn and args.drawn_data.is_dir():
         drawn, held_out, split = training.prepare_drawings(
             args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
-            limit=DRY_RUN_DRAWINGS if args.dry_run else None)
+            limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers)
     else:
         print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
     print(f"Training on {len(x_train)} MNIST images"

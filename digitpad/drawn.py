@@ -19,7 +19,7 @@ import csv
 import hashlib
 import json
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -136,20 +136,48 @@ def render_one(task) -> np.ndarray:
     return None
 
 
-def render_training_set(records, renders: int, seed: int, workers: int | None = None,
+def renders_by_writer(records, renders: int, seed: int, cap: int = 2) -> np.ndarray:
+    """How many times to render each record so that writers, not drawings, share the budget.
+
+    A few writers gave hundreds of digits and most gave a dozen; rendering every drawing
+    equally lets those few teach most of what the network learns of people. Here a writer's
+    renderings grow as the square root of their drawings (the usual compromise between one
+    share per drawing and one per writer), at most `cap × renders` per drawing, scaled so that
+    the total stays `renders × len(records)`. Fractions are rounded up or down at random
+    (seeded), so a prolific writer's drawings are rendered once or not at all.
+    """
+    writers = [r["writer"] for r in records]
+    counts = Counter(writers)
+    sizes = np.asarray([counts[w] for w in writers], dtype=float)
+    budget, ceiling = renders * len(records), cap * renders
+    low, high = 0.0, float(budget)  # Bisect the scale c in min(ceiling, c / sqrt(n)).
+    for _ in range(60):
+        scale = (low + high) / 2
+        if np.minimum(ceiling, scale / np.sqrt(sizes)).sum() < budget:
+            low = scale
+        else:
+            high = scale
+    share = np.minimum(ceiling, high / np.sqrt(sizes))
+    rng = np.random.default_rng(seed)
+    return np.floor(share + rng.random(len(share))).astype(int)
+
+
+def render_training_set(records, renders, seed: int, workers: int | None = None,
                         progress=None):
-    """Every record rendered `renders` times (each a fresh variant and sketchpad), through the
-    app's preprocessing. Returns `(x, y)`: `(N, 28, 28) uint8`, `(N,) uint8`.
+    """Every record rendered `renders` times (a number, or one count per record; each a fresh
+    variant and sketchpad), through the app's preprocessing. Returns `(x, y)`:
+    `(N, 28, 28) uint8`, `(N,) uint8`.
 
     Runs on `workers` processes (default: every core); `progress(done, total)` as it goes.
     """
     import multiprocessing
 
+    counts = np.broadcast_to(np.asarray(renders, dtype=int), (len(records),))
+    chosen = [r for r, count in zip(records, counts) for _ in range(count)]
     base = np.random.SeedSequence(seed)
     tasks = [(r["strokes"], r["label"], int(s.generate_state(1)[0]))
-             for r, s in zip([r for r in records for _ in range(renders)],
-                             base.spawn(len(records) * renders))]
-    labels = [r["label"] for r in records for _ in range(renders)]
+             for r, s in zip(chosen, base.spawn(len(chosen)))]
+    labels = [r["label"] for r in chosen]
     workers = workers or os.cpu_count() or 1
     images = []
     if workers > 1:

@@ -140,14 +140,17 @@ def dry_run_slice(train, test, images: int):
     return (x_train[:images], y_train[:images]), (x_test[:images], y_test[:images])
 
 
-def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None):
-    """Load the shared pen drawings, split them by writer, and render the training side.
+def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
+                     balance_writers=True):
+    """Load the shared pen drawings, split them by writer, and render the training side
+    (`renders` per drawing on average; shared out by writer with `balance_writers`, see
+    `digitpad.drawn.renders_by_writer`).
 
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
     of each side (smoke tests).
     """
     from digitpad.drawn import load_excluded, load_shared_drawings, render_training_set, \
-        split_by_writer, split_fingerprint
+        renders_by_writer, split_by_writer, split_fingerprint
 
     records = load_shared_drawings(folder)
     excluded = load_excluded()
@@ -163,6 +166,8 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None):
         "held_out_writers": len({r["writer"] for r in held_out}),
         "excluded_as_unreadable": sum(r["id"] in excluded for r in records),
         "renders_per_training_drawing": renders,
+        "renders_shared_by_writer": "square root of the writer's drawings, at most twice the "
+                                    "average per drawing" if balance_writers else None,
         "fingerprint": split_fingerprint(train, held_out),
     }
     print(f"Drawn digits: {split['train_drawings']} drawings by {split['train_writers']} writers "
@@ -174,5 +179,6 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None):
         if done % 5000 == 0 or done == total:
             print(f"  rendered {done}/{total} in {time.time() - started:.0f} s", flush=True)
 
-    drawn = render_training_set(train, renders, seed, workers=workers, progress=progress)
+    counts = renders_by_writer(train, renders, seed) if balance_writers else renders
+    drawn = render_training_set(train, counts, seed, workers=workers, progress=progress)
     return drawn, held_out, split

@@ -9,7 +9,7 @@ import pytest
 
 from digitpad.drawn import (DEFAULT_FOLDER, EXCLUDED, HELD_OUT_PENDIGITS, held_out_writers,
                             load_excluded, load_shared_drawings, render_training_set,
-                            split_by_writer, split_fingerprint)
+                            renders_by_writer, split_by_writer, split_fingerprint)
 from digitpad.evaluation import drawing_report, format_report
 from digitpad.habits import HABITS, as_arrays, habit_variant, join_strokes, warp_strokes
 from digitpad.inference import MODEL_DIR
@@ -122,6 +122,31 @@ def test_rendering_for_training_goes_through_the_app_preprocessing(drawn_digits)
     again, _ = render_training_set(records, renders=2, seed=5, workers=1)
     np.testing.assert_array_equal(x, again)  # Seeded: the same data every run.
     assert render_one((records[0]["strokes"], records[0]["label"], 3)).shape == (28, 28)
+
+
+def test_renders_are_shared_out_by_writer_within_the_same_budget():
+    records = ([{"writer": "big/1", "id": f"b{i}"} for i in range(400)]
+               + [{"writer": f"small/{w}", "id": f"s{w}-{i}"} for w in range(20) for i in range(4)])
+    counts = renders_by_writer(records, renders=4, seed=3)
+    assert abs(counts.sum() - 4 * len(records)) <= 0.03 * 4 * len(records)
+    big, small = counts[:400], counts[400:]
+    assert small.max() <= 8 and small.mean() > 4 > big.mean() > 0
+    assert big.sum() / counts.sum() < 400 / len(records)  # The prolific writer's share shrinks.
+    np.testing.assert_array_equal(counts, renders_by_writer(records, renders=4, seed=3))
+
+
+def test_rendering_takes_a_count_per_record(drawn_digits):
+    records = drawn_digits[:3]
+    x, y = render_training_set(records, renders=[0, 1, 3], seed=5, workers=1)
+    assert len(x) == 4 and y.tolist() == [records[1]["label"]] + [records[2]["label"]] * 3
+
+
+def test_report_averages_writers_as_well_as_readings():
+    labels = np.array([3] * 10 + [4] * 90)
+    guesses = np.array([5] * 10 + [4] * 90)  # One writer of ten digits, all of them misread.
+    report = drawing_report(labels, guesses, np.array(["a/1"] * 10 + ["b/2"] * 90))
+    assert report["accuracy"] == 0.9 and report["writer_mean_accuracy"] == 0.5
+    assert "50.00% per writer on average" in format_report(report)
 
 
 def test_report_counts_sites_digits_writers_and_confusions():

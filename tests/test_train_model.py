@@ -67,7 +67,7 @@ def test_help_shows_every_default():
     assert result.returncode == 0
     for flag in ("--data", "--epochs", "--batch-size", "--seed", "--out", "--dry-run"):
         assert flag in result.stdout
-    assert "(default: 14)" in result.stdout
+    assert "(default: 12)" in result.stdout and "--no-balance-writers" in result.stdout
 
 
 @pytest.mark.parametrize(
