@@ -56,6 +56,10 @@ def parse_args(argv=None):
     parser.add_argument("--balance-writers", action=argparse.BooleanOptionalAction, default=True,
                         help="share the renderings out by writer (square root of each writer's "
                              "drawings) rather than equally per drawing")
+    parser.add_argument("--no-habits", action="store_true",
+                        help="render the drawings without the synthesized habits (slashed 0, "
+                             "flagged 1, open 4, crossed 7, hooked 9, pen not lifted): to "
+                             "measure what they bring")
     parser.add_argument("--epochs", type=at_least_one, default=12, help="passes over the training set")
     parser.add_argument("--batch-size", type=at_least_one, default=128, help="images per training step")
     parser.add_argument("--learning-rate", type=float, default=2e-3,
@@ -113,7 +117,8 @@ def main(argv=None) -> int:
     if not args.no_drawn and args.drawn_data.is_dir():
         drawn, held_out, split = training.prepare_drawings(
             args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
-            limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers)
+            limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers,
+            habits=not args.no_habits)
     else:
         print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
     print(f"Training on {len(x_train)} MNIST images"

@@ -123,12 +123,13 @@ def split_fingerprint(train, held_out) -> str:
 
 
 def render_one(task) -> np.ndarray:
-    """`(strokes, label, seed)` → one `(28, 28) uint8` model input: a habit variant of the
-    drawing, rendered on a random sketchpad and read by the app's own preprocessing."""
-    strokes, label, seed = task
+    """`(strokes, label, seed, habits)` → one `(28, 28) uint8` model input: a variant of the
+    drawing (with or without habits), rendered on a random sketchpad and read by the app's
+    own preprocessing."""
+    strokes, label, seed, habits = task
     rng = np.random.default_rng(seed)
     for _ in range(3):  # A warp can (rarely) leave nothing readable: try another.
-        value, _ = render_random(habit_variant(strokes, label, rng), rng)
+        value, _ = render_random(habit_variant(strokes, label, rng, habits=habits), rng)
         try:
             return np.clip(preprocess(value)[:, :, 0], 0, 255).round().astype(np.uint8)
         except ValueError:
@@ -163,19 +164,20 @@ def renders_by_writer(records, renders: int, seed: int, cap: int = 2) -> np.ndar
 
 
 def render_training_set(records, renders, seed: int, workers: int | None = None,
-                        progress=None):
+                        progress=None, habits: bool = True):
     """Every record rendered `renders` times (a number, or one count per record; each a fresh
     variant and sketchpad), through the app's preprocessing. Returns `(x, y)`:
     `(N, 28, 28) uint8`, `(N,) uint8`.
 
     Runs on `workers` processes (default: every core); `progress(done, total)` as it goes.
+    `habits=False` leaves out the synthesized habits (an ablation: do they pay?).
     """
     import multiprocessing
 
     counts = np.broadcast_to(np.asarray(renders, dtype=int), (len(records),))
     chosen = [r for r, count in zip(records, counts) for _ in range(count)]
     base = np.random.SeedSequence(seed)
-    tasks = [(r["strokes"], r["label"], int(s.generate_state(1)[0]))
+    tasks = [(r["strokes"], r["label"], int(s.generate_state(1)[0]), habits)
              for r, s in zip(chosen, base.spawn(len(chosen)))]
     labels = [r["label"] for r in chosen]
     workers = workers or os.cpu_count() or 1

@@ -177,13 +177,14 @@ HABITS = {
 }
 
 
-def habit_variant(strokes, label: int, rng, warp: bool = True):
+def habit_variant(strokes, label: int, rng, warp: bool = True, habits: bool = True):
     """One random variant of a drawing: maybe a habit of its digit, maybe the pen not
-    lifted, then warped. JSON or array strokes in, a list of `(n, 2)` arrays out."""
+    lifted (neither with `habits=False`), then warped. JSON or array strokes in, a list of
+    `(n, 2)` arrays out."""
     strokes = as_arrays(strokes)
-    habits = HABITS.get(int(label), ())
-    if habits and rng.random() < HABIT_CHANCE:
-        strokes = habits[int(rng.integers(len(habits)))](strokes, rng)
-    if len(strokes) > 1 and rng.random() < JOIN_CHANCE:
+    choices = HABITS.get(int(label), ()) if habits else ()
+    if choices and rng.random() < HABIT_CHANCE:
+        strokes = choices[int(rng.integers(len(choices)))](strokes, rng)
+    if habits and len(strokes) > 1 and rng.random() < JOIN_CHANCE:
         strokes = join_strokes(strokes)
     return warp_strokes(strokes, rng) if warp else strokes

@@ -141,7 +141,7 @@ def dry_run_slice(train, test, images: int):
 
 
 def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
-                     balance_writers=True):
+                     balance_writers=True, habits=True):
     """Load the shared pen drawings, split them by writer, and render the training side
     (`renders` per drawing on average; shared out by writer with `balance_writers`, see
     `digitpad.drawn.renders_by_writer`).
@@ -166,6 +166,7 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
         "held_out_writers": len({r["writer"] for r in held_out}),
         "excluded_as_unreadable": sum(r["id"] in excluded for r in records),
         "renders_per_training_drawing": renders,
+        "habits": bool(habits),
         "renders_shared_by_writer": "square root of the writer's drawings, at most twice the "
                                     "average per drawing" if balance_writers else None,
         "fingerprint": split_fingerprint(train, held_out),
@@ -180,5 +181,6 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
             print(f"  rendered {done}/{total} in {time.time() - started:.0f} s", flush=True)
 
     counts = renders_by_writer(train, renders, seed) if balance_writers else renders
-    drawn = render_training_set(train, counts, seed, workers=workers, progress=progress)
+    drawn = render_training_set(train, counts, seed, workers=workers, progress=progress,
+                                habits=habits)
     return drawn, held_out, split

@@ -112,6 +112,16 @@ def test_joined_strokes_and_warps_keep_every_point(drawn_digits):
     assert all(len(v) >= 1 for v in variants)
 
 
+def test_without_habits_a_variant_keeps_the_writers_own_strokes(drawn_digits):
+    rng = np.random.default_rng(2)
+    for record in drawn_digits[:30]:
+        strokes = as_arrays(record["strokes"])
+        for _ in range(5):
+            variant = habit_variant(record["strokes"], record["label"], rng, warp=False, habits=False)
+            assert len(variant) == len(strokes)
+            assert all(np.array_equal(a, b) for a, b in zip(variant, strokes))
+
+
 def test_rendering_for_training_goes_through_the_app_preprocessing(drawn_digits):
     from digitpad.drawn import render_one
 
@@ -121,7 +131,7 @@ def test_rendering_for_training_goes_through_the_app_preprocessing(drawn_digits)
     assert (x[:, 0, :] == 0).all() and x.max() == 255  # MNIST's look: ink bright, margin dark.
     again, _ = render_training_set(records, renders=2, seed=5, workers=1)
     np.testing.assert_array_equal(x, again)  # Seeded: the same data every run.
-    assert render_one((records[0]["strokes"], records[0]["label"], 3)).shape == (28, 28)
+    assert render_one((records[0]["strokes"], records[0]["label"], 3, True)).shape == (28, 28)
 
 
 def test_renders_are_shared_out_by_writer_within_the_same_budget():
