@@ -34,6 +34,7 @@ FILES = {"pendigits": "pendigits-dev.jsonl.gz", "unipen": "unipen-train.jsonl.gz
 EXCLUDED = ROOT / "splits" / "unipen-excluded.tsv"
 HELD_OUT_PENDIGITS = {"pendigits/3", "pendigits/4"}
 HELD_OUT_FRACTION = 0.2
+RENDER_CAP = 2  # With writers' shares: a drawing gets at most this many times the average renders.
 
 
 def drawing_id(strokes) -> str:
@@ -137,7 +138,7 @@ def render_one(task) -> np.ndarray:
     return None
 
 
-def renders_by_writer(records, renders: int, seed: int, cap: int = 2) -> np.ndarray:
+def renders_by_writer(records, renders: int, seed: int, cap: int = RENDER_CAP) -> np.ndarray:
     """How many times to render each record so that writers, not drawings, share the budget.
 
     A few writers gave hundreds of digits and most gave a dozen; rendering every drawing

@@ -75,9 +75,8 @@ def drawing_report(labels, guesses, writers, weakest: int = 5, confusions: int =
 
 def format_report(report: dict) -> str:
     """The report as a few lines of text for a terminal or a log."""
-    lines = [f"{report['accuracy']:.2%} of {report['drawings']} readings by {report['writers']} writers"
-             + (f"; {report['writer_mean_accuracy']:.2%} per writer on average"
-                if "writer_mean_accuracy" in report else "")]
+    lines = [f"{report['accuracy']:.2%} of {report['drawings']} readings by {report['writers']} "
+             f"writers; {report['writer_mean_accuracy']:.2%} per writer on average"]
     lines.append("  per site   " + "  ".join(f"{s}:{a:.1%}" for s, a in report["per_site"].items()))
     lines.append("  per digit  " + "  ".join(f"{d}:{a:.1%}" for d, a in report["per_digit"].items()))
     lines.append(f"  weakest writers (≥ {MIN_WRITER_DIGITS} readings)  " + "  ".join(

@@ -149,8 +149,8 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
     of each side (smoke tests).
     """
-    from digitpad.drawn import load_excluded, load_shared_drawings, render_training_set, \
-        renders_by_writer, split_by_writer, split_fingerprint
+    from digitpad.drawn import RENDER_CAP, load_excluded, load_shared_drawings, \
+        render_training_set, renders_by_writer, split_by_writer, split_fingerprint
 
     records = load_shared_drawings(folder)
     excluded = load_excluded()
@@ -167,8 +167,8 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
         "excluded_as_unreadable": sum(r["id"] in excluded for r in records),
         "renders_per_training_drawing": renders,
         "habits": bool(habits),
-        "renders_shared_by_writer": "square root of the writer's drawings, at most twice the "
-                                    "average per drawing" if balance_writers else None,
+        "renders_shared_by_writer": "square root of the writer's drawings, at most "
+                                    f"{RENDER_CAP}× the average per drawing" if balance_writers else None,
         "fingerprint": split_fingerprint(train, held_out),
     }
     print(f"Drawn digits: {split['train_drawings']} drawings by {split['train_writers']} writers "
