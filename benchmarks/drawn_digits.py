@@ -10,9 +10,15 @@ same model) is scored on the same renderings for comparison.
 
     python benchmarks/drawn_digits.py                 # about two minutes on 2 cores
     python benchmarks/drawn_digits.py --renders 1 --naive
+    python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
+
+`--side tuning` reads the tuning writers (`digitpad.drawn.tuning_split`) for a model trained
+with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
+to look at, for the training and tuning sides only: the held-out writers are never looked at.
 """
 
 import argparse
+import os
 import sys
 import time
 from functools import partial
@@ -26,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digitpad.classify import classify_inputs  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.drawings import render_random  # noqa: E402
-from digitpad.drawn import DEFAULT_FOLDER, load_shared_drawings, split_by_writer, split_fingerprint  # noqa: E402
+from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, split_by_writer,  # noqa: E402
+                            split_fingerprint, tuning_split)
+from digitpad.drawings import render_strokes  # noqa: E402
 from digitpad.evaluation import drawing_report, format_report, read_drawings  # noqa: E402
 from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
@@ -43,8 +51,14 @@ def parse_args(argv=None):
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file")
     parser.add_argument("--renders", type=int, default=2, help="random renderings of each digit")
     parser.add_argument("--seed", type=int, default=0, help="seed for the renderings")
-    parser.add_argument("--side", choices=["held-out", "train"], default="held-out",
-                        help="which side of the writer split to read")
+    parser.add_argument("--side", choices=["held-out", "train", "tuning"], default="held-out",
+                        help="which side of the writer split to read (tuning: the tuning "
+                             "writers of the training side, for a model trained with --tuning)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes that render the drawings")
+    parser.add_argument("--errors", type=Path, default=None,
+                        help="folder for contact sheets of the misread drawings (not with "
+                             "--side held-out)")
     parser.add_argument("--naive", action="store_true", help="also score the naive pipeline")
     return parser.parse_args(argv)
 
@@ -56,13 +70,37 @@ def naive_input(value) -> np.ndarray:
     return (255.0 - np.clip(small, 0, 255))[:, :, None].astype(np.float32)
 
 
+def contact_sheets(misread, folder: Path, per_sheet: int = 48) -> int:
+    """Draw `(record, guess)` pairs, 8 × 6 to a PNG, each captioned with its writer, label and
+    reading. Returns the number of sheets."""
+    from PIL import ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sheets = range(0, len(misread), per_sheet)
+    for number, start in enumerate(sheets):
+        page = Image.new("L", (8 * 150, 6 * 160), 255)
+        draw = ImageDraw.Draw(page)
+        for k, (record, guess) in enumerate(misread[start:start + per_sheet]):
+            tile = Image.fromarray(255 - render_strokes(record["strokes"], 120, 100, (60, 60), 2)[:, :, 3])
+            x, y = (k % 8) * 150, (k // 8) * 160
+            page.paste(tile, (x + 15, y + 5))
+            draw.text((x + 5, y + 128), f"{record['writer'][:22]}", fill=0)
+            draw.text((x + 5, y + 142), f"{record['label']} read as {guess}", fill=0)
+        page.save(folder / f"misread-{number}.png")
+    return len(sheets)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.errors and args.side == "held-out":
+        print("error: --errors draws misread drawings to look at, and the held-out writers are "
+              "never looked at; use --side tuning or train", file=sys.stderr)
+        return 2
     if not args.data.is_dir():
         print(f"skipped: no drawn digits at {args.data} (they live in ../shared/drawn-digits)")
         return 0
     train, held_out = split_by_writer(load_shared_drawings(args.data))
-    records = held_out if args.side == "held-out" else train
+    records = {"held-out": held_out, "train": train, "tuning": tuning_split(train)[1]}[args.side]
     model = load_model(args.model)
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} renderings, model {model.path.name}, "
@@ -73,9 +111,14 @@ def main(argv=None) -> int:
         if done % 1000 == 0 or done == total:
             print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
 
-    labels, guesses, writers = read_drawings(model, records, args.renders, args.seed, progress)
+    labels, guesses, writers = read_drawings(model, records, args.renders, args.seed, progress,
+                                             workers=args.workers)
     report = drawing_report(labels, guesses, writers)
     print("\ndigitpad (same path as /predict): " + format_report(report))
+    if args.errors:
+        misread = [(records[i % len(records)], int(guesses[i])) for i in np.flatnonzero(labels != guesses)]
+        sheets = contact_sheets(misread, args.errors)
+        print(f"\n{len(misread)} misread drawings drawn on {sheets} sheet(s) in {args.errors}")
     if args.naive:  # The same renderings again (same seed), read the naive way.
         rng = np.random.default_rng(args.seed)
         naive = []

@@ -33,6 +33,7 @@ DEFAULT_FOLDER = ROOT.parent / "shared" / "drawn-digits"
 FILES = {"pendigits": "pendigits-dev.jsonl.gz", "unipen": "unipen-train.jsonl.gz"}
 EXCLUDED = ROOT / "splits" / "unipen-excluded.tsv"
 HELD_OUT_PENDIGITS = {"pendigits/3", "pendigits/4"}
+TUNING_PENDIGITS = {"pendigits/2"}  # Only with --tuning: see tuning_split.
 HELD_OUT_FRACTION = 0.2
 RENDER_CAP = 2  # With writers' shares: a drawing gets at most this many times the average renders.
 
@@ -69,19 +70,40 @@ def site_of(writer: str) -> str:
     return writer.split("/", 1)[0]
 
 
-def held_out_writers(writers) -> set[str]:
-    """The writers kept for validation, by the rule in this module's docstring."""
+def _fifth_of_each_site(writers, pendigits, salt="") -> set[str]:
+    """`pendigits` writers, and at each UNIPEN site the fifth (at least one) whose SHA-256 of
+    `salt + id` sorts first."""
     writers = set(writers)
     by_site = defaultdict(list)
     for writer in writers:
         if site_of(writer) != "pendigits":
             by_site[site_of(writer)].append(writer)
-    held = {w for w in writers if w in HELD_OUT_PENDIGITS}
+    chosen = {w for w in writers if w in pendigits}
     for site, members in by_site.items():
-        members.sort(key=lambda w: hashlib.sha256(w.encode()).hexdigest())
+        members.sort(key=lambda w: hashlib.sha256((salt + w).encode()).hexdigest())
         count = max(1, round(HELD_OUT_FRACTION * len(members)))
-        held.update(members[:count])
-    return held
+        chosen.update(members[:count])
+    return chosen
+
+
+def held_out_writers(writers) -> set[str]:
+    """The writers kept for validation, by the rule in this module's docstring."""
+    return _fifth_of_each_site(writers, HELD_OUT_PENDIGITS)
+
+
+def tuning_split(train):
+    """The training side split again by writer, for choosing settings without the held-out
+    writers: `train` → `(fit, tuning)`. Pendigits writer 2 and a fifth of each UNIPEN site's
+    training writers (first by SHA-256 of `"tuning:" + id`, at least one a site) are the
+    tuning writers; a drawing that is also theirs under another name is left out of `fit`.
+    A run on `fit` may be read on `tuning` as often as needed: the held-out writers stay
+    unread.
+    """
+    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), TUNING_PENDIGITS, "tuning:")
+    tuning = [r for r in train if r["writer"] in tuning_writers]
+    tuning_ids = {r["id"] for r in tuning}
+    fit = [r for r in train if r["writer"] not in tuning_writers and r["id"] not in tuning_ids]
+    return fit, tuning
 
 
 def load_excluded(path=EXCLUDED) -> dict[str, str]:

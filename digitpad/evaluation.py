@@ -7,37 +7,61 @@ Shared by the training report and `benchmarks/drawn_digits.py`, so both print th
 """
 
 import collections
+import multiprocessing
 
 import numpy as np
 
-from digitpad.classify import classify
-from digitpad.drawings import render_random
+from digitpad.classify import classify_inputs
+from digitpad.drawings import aspect_of, random_condition, render_strokes, sketchpad_value
+from digitpad.preprocess import preprocess
 
+READ_BATCH = 256  # Readings classified in one call of the model.
 MIN_WRITER_DIGITS = 50  # Writers with fewer digits are too few to rank by accuracy.
 
 
-def read_drawings(model, records, renders: int = 1, seed: int = 0, progress=None):
+def _model_input(task):
+    """`(strokes, condition)` → the preprocessed `(28, 28, 1)` input, or None for "no digit"."""
+    strokes, condition = task
+    try:
+        return preprocess(sketchpad_value(render_strokes(strokes, **condition)))
+    except ValueError:
+        return None
+
+
+def read_drawings(model, records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
-    place; seeded) and read it through `classify`, the function behind `/predict`.
+    place; seeded) and read it the way `/predict` does (`preprocess`, then the model).
 
     Returns `(labels, guesses, writers)` arrays of length `len(records) * renders`; a drawing
     read as "no digit" counts as guess -1. `progress(done, total)` is called as it goes.
+    The sketchpads are drawn from one seeded sequence before any is rendered, so `workers`
+    processes (rendering is most of the work) read exactly what one would.
     """
     rng = np.random.default_rng(seed)
     total = len(records) * renders
-    labels, guesses, writers = [], [], []
-    for index in range(total):
-        record = records[index % len(records)]
-        value, _ = render_random(record["strokes"], rng)
-        labels.append(int(record["label"]))
-        writers.append(str(record.get("writer", "")))
-        try:
-            guesses.append(int(np.argmax(classify(model, value))))
-        except ValueError:
-            guesses.append(-1)
-        if progress:
-            progress(index + 1, total)
-    return np.asarray(labels), np.asarray(guesses), np.asarray(writers)
+    chosen = [records[index % len(records)] for index in range(total)]
+    tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]))) for r in chosen]
+    labels = np.asarray([int(r["label"]) for r in chosen])
+    writers = np.asarray([str(r.get("writer", "")) for r in chosen])
+    guesses = np.full(total, -1)
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+    inputs = pool.imap(_model_input, tasks, chunksize=32) if pool else map(_model_input, tasks)
+    try:
+        batch, where = [], []
+        for index, image in enumerate(inputs):
+            if image is not None:
+                batch.append(image)
+                where.append(index)
+            if len(batch) == READ_BATCH or (index == total - 1 and batch):
+                guesses[where] = classify_inputs(model, np.stack(batch)).argmax(axis=1)
+                batch, where = [], []
+            if progress:
+                progress(index + 1, total)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    return labels, guesses, writers
 
 
 def drawing_report(labels, guesses, writers, weakest: int = 5, confusions: int = 8) -> dict:

@@ -4,6 +4,7 @@
 """
 
 import json
+import os
 import platform
 import sys
 import time
@@ -90,13 +91,15 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         from digitpad.evaluation import drawing_report, format_report, read_drawings
         from digitpad.inference import load_model
 
-        print(f"Reading the {len(held_out)} held-out drawings, {held_out_renders} sketchpads each, "
-              "through the app's path ...", flush=True)
+        read = "Tuning" if split and split.get("read", "").startswith("tuning") else "Held-out"
+        print(f"Reading the {len(held_out)} {read.lower()} drawings, {held_out_renders} sketchpads "
+              "each, through the app's path ...", flush=True)
         labels, guesses, writers = read_drawings(load_model(out.with_suffix(".tflite")), held_out,
-                                                 renders=held_out_renders, seed=0)
+                                                 renders=held_out_renders, seed=0,
+                                                 workers=os.cpu_count() or 1)
         held_out_report = {"renders": held_out_renders, "seed": 0,
                            **drawing_report(labels, guesses, writers)}
-        print("Held-out writers: " + format_report(held_out_report), flush=True)
+        print(f"{read} writers: " + format_report(held_out_report), flush=True)
     wall = time.time() - started
     metrics.update({
         "model_file": out.name,
@@ -141,25 +144,32 @@ def dry_run_slice(train, test, images: int):
 
 
 def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
-                     balance_writers=True, habits=True):
+                     balance_writers=True, habits=True, tuning=False):
     """Load the shared pen drawings, split them by writer, and render the training side
     (`renders` per drawing on average; shared out by writer with `balance_writers`, see
     `digitpad.drawn.renders_by_writer`).
 
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
-    of each side (smoke tests).
+    of each side (smoke tests). With `tuning`, the training side is split again
+    (`digitpad.drawn.tuning_split`): the run fits on the rest and the records returned for
+    reading are the tuning writers', so the held-out writers are neither trained on nor read.
     """
     from digitpad.drawn import RENDER_CAP, load_excluded, load_shared_drawings, \
-        render_training_set, renders_by_writer, split_by_writer, split_fingerprint
+        render_training_set, renders_by_writer, split_by_writer, split_fingerprint, tuning_split
 
     records = load_shared_drawings(folder)
     excluded = load_excluded()
     train, held_out = split_by_writer(records, excluded)
+    if tuning:
+        train, held_out = tuning_split(train)
     if limit:
         train, held_out = train[:limit], held_out[:limit]
     split = {
         "rule": "pendigits writers 3 and 4, and a fifth of each UNIPEN site's writers "
                 "(first by SHA-256 of the writer id), held out; see digitpad/drawn.py",
+        "read": "tuning writers (pendigits writer 2 and a fifth of each site's training "
+                "writers; the held-out writers neither trained on nor read)" if tuning
+                else "held-out writers",
         "train_drawings": len(train),
         "train_writers": len({r["writer"] for r in train}),
         "held_out_drawings": len(held_out),
@@ -172,8 +182,9 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
         "fingerprint": split_fingerprint(train, held_out),
     }
     print(f"Drawn digits: {split['train_drawings']} drawings by {split['train_writers']} writers "
-          f"for training, {split['held_out_drawings']} by {split['held_out_writers']} held out, "
-          f"{split['excluded_as_unreadable']} set aside as unreadable.", flush=True)
+          f"for training, {split['held_out_drawings']} by {split['held_out_writers']} "
+          + ("for tuning (held-out writers left out), " if tuning else "held out, ")
+          + f"{split['excluded_as_unreadable']} set aside as unreadable.", flush=True)
     started = time.time()
 
     def progress(done, total):

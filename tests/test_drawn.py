@@ -10,7 +10,7 @@ import pytest
 
 from digitpad.drawn import (DEFAULT_FOLDER, EXCLUDED, HELD_OUT_PENDIGITS, held_out_writers,
                             load_excluded, load_shared_drawings, render_training_set,
-                            renders_by_writer, split_by_writer, split_fingerprint)
+                            renders_by_writer, split_by_writer, split_fingerprint, tuning_split)
 from digitpad.evaluation import drawing_report, format_report
 from digitpad.habits import HABITS, as_arrays, habit_variant, join_strokes, warp_strokes
 from digitpad.inference import MODEL_DIR
@@ -61,6 +61,23 @@ def test_split_is_fixed_by_writer_id_not_by_chance():
     again = split_fingerprint(*split_by_writer(list(reversed(records)), excluded={}))
     assert first == again
     assert held_out_writers(HELD_OUT_PENDIGITS | {"pendigits/1"}) >= HELD_OUT_PENDIGITS
+
+
+def test_tuning_split_parts_the_training_writers_and_leaves_the_held_out_ones_alone():
+    records = synthetic_records() + [{"id": f"pd-{w}", "label": 1, "writer": f"pendigits/{w}",
+                                      "strokes": [[[0, 0], [1, 1]]]} for w in range(1, 5)]
+    train, held_out = split_by_writer(records, excluded={})
+    fit, tuning = tuning_split(train)
+    sides = [{r["writer"] for r in side} for side in (fit, tuning, held_out)]
+    assert not sides[0] & sides[1] and not (sides[0] | sides[1]) & sides[2]
+    assert not {r["id"] for r in fit} & {r["id"] for r in tuning}
+    assert sides[0] | sides[1] == {r["writer"] for r in train}
+    assert "pendigits/2" in sides[1] and "pendigits/1" in sides[0]
+    for site in range(1, 10):  # A fifth of each site's training writers, at least one.
+        trained = {w for w in {r["writer"] for r in train} if w.startswith(f"s{site}/")}
+        assert len({w for w in sides[1] if w.startswith(f"s{site}/")}) == max(1, round(0.2 * len(trained)))
+    # Fixed by writer id, not by the order of the records.
+    assert {r["writer"] for r in tuning_split(list(reversed(train)))[1]} == sides[1]
 
 
 def test_excluded_drawings_are_on_neither_side():
@@ -175,3 +192,25 @@ def test_report_counts_sites_digits_writers_and_confusions():
     assert report["writers_below_96"] == 1
     assert report["confusions"] == [{"true": 1, "read": 7, "count": 6}]
     assert "a/1:90.0%" in format_report(report)
+
+
+def test_reading_on_several_processes_reads_exactly_what_one_does(drawn_digits):
+    from digitpad.evaluation import read_drawings
+    from digitpad.inference import load_model
+
+    model = load_model(MODEL_DIR / "digitpad.tflite")
+    one = read_drawings(model, drawn_digits[:40], renders=2, seed=3)
+    two = read_drawings(model, drawn_digits[:40], renders=2, seed=3, workers=2)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+    assert len(one[0]) == 80 and (one[0] == one[1]).mean() > 0.9  # The committed model reads them.
+
+
+def test_the_benchmark_will_not_draw_held_out_drawings(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--errors", str(tmp_path)],
+                            cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "never looked at" in result.stderr
+    assert not list(tmp_path.iterdir())
