@@ -115,6 +115,9 @@ def main(argv=None) -> int:
                                              workers=args.workers)
     report = drawing_report(labels, guesses, writers)
     print("\ndigitpad (same path as /predict): " + format_report(report))
+    wrong = (labels != guesses).reshape(args.renders, len(records))
+    print(f"  drawings misread in every rendering: {int(wrong.all(axis=0).sum())}, "
+          f"in some but not all: {int((wrong.any(axis=0) & ~wrong.all(axis=0)).sum())}")
     if args.errors:
         misread = [(records[i % len(records)], int(guesses[i])) for i in np.flatnonzero(labels != guesses)]
         sheets = contact_sheets(misread, args.errors)
