@@ -31,10 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.classify import classify_inputs  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
-from digitpad.drawings import render_random  # noqa: E402
+from digitpad.drawings import contact_sheets, render_random  # noqa: E402
 from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, split_by_writer,  # noqa: E402
                             split_fingerprint, tuning_split)
-from digitpad.drawings import render_strokes  # noqa: E402
 from digitpad.evaluation import drawing_report, format_report, read_drawings  # noqa: E402
 from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
@@ -70,26 +69,6 @@ def naive_input(value) -> np.ndarray:
     return (255.0 - np.clip(small, 0, 255))[:, :, None].astype(np.float32)
 
 
-def contact_sheets(misread, folder: Path, per_sheet: int = 48) -> int:
-    """Draw `(record, guess)` pairs, 8 × 6 to a PNG, each captioned with its writer, label and
-    reading. Returns the number of sheets."""
-    from PIL import ImageDraw
-
-    folder.mkdir(parents=True, exist_ok=True)
-    sheets = range(0, len(misread), per_sheet)
-    for number, start in enumerate(sheets):
-        page = Image.new("L", (8 * 150, 6 * 160), 255)
-        draw = ImageDraw.Draw(page)
-        for k, (record, guess) in enumerate(misread[start:start + per_sheet]):
-            tile = Image.fromarray(255 - render_strokes(record["strokes"], 120, 100, (60, 60), 2)[:, :, 3])
-            x, y = (k % 8) * 150, (k // 8) * 160
-            page.paste(tile, (x + 15, y + 5))
-            draw.text((x + 5, y + 128), f"{record['writer'][:22]}", fill=0)
-            draw.text((x + 5, y + 142), f"{record['label']} read as {guess}", fill=0)
-        page.save(folder / f"misread-{number}.png")
-    return len(sheets)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.errors and args.side == "held-out":
@@ -120,7 +99,8 @@ def main(argv=None) -> int:
           f"in some but not all: {int((wrong.any(axis=0) & ~wrong.all(axis=0)).sum())}")
     if args.errors:
         misread = [(records[i % len(records)], int(guesses[i])) for i in np.flatnonzero(labels != guesses)]
-        sheets = contact_sheets(misread, args.errors)
+        sheets = contact_sheets([(r["strokes"], f"{r['writer'][:22]}\n{r['label']} read as {guess}")
+                                 for r, guess in misread], args.errors, "misread")
         print(f"\n{len(misread)} misread drawings drawn on {sheets} sheet(s) in {args.errors}")
     if args.naive:  # The same renderings again (same seed), read the naive way.
         rng = np.random.default_rng(args.seed)

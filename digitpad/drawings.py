@@ -139,3 +139,23 @@ def render_number(digit_strokes, rng: np.random.Generator) -> tuple[dict, list]:
     layer = np.zeros((canvas_h, canvas_w, 4), dtype=np.uint8)
     layer[:, :, 3] = alpha
     return sketchpad_value(layer), boxes
+
+
+def contact_sheets(entries, folder, name: str = "sheet", per_sheet: int = 48) -> int:
+    """Draw `(strokes, caption)` pairs to look at, 8 × 6 to a PNG (`folder/name-K.png`), each
+    drawing in black on white above its caption (one or two lines). Returns the number of
+    sheets written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    starts = range(0, len(entries), per_sheet)
+    for number, start in enumerate(starts):
+        page = Image.new("L", (8 * 150, 6 * 160), 255)
+        draw = ImageDraw.Draw(page)
+        for k, (strokes, caption) in enumerate(entries[start:start + per_sheet]):
+            x, y = (k % 8) * 150, (k // 8) * 160
+            page.paste(Image.fromarray(255 - render_strokes(strokes, 120, 100, (60, 60), 2)[:, :, 3]),
+                       (x + 15, y + 5))
+            draw.multiline_text((x + 5, y + 128), caption, fill=0, spacing=2)
+        page.save(folder / f"{name}-{number}.png")
+    return len(starts)
+

@@ -10,12 +10,10 @@ the committed list, each with its reason.
 import sys
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.classify import classify  # noqa: E402
-from digitpad.drawings import render_strokes, sketchpad_value  # noqa: E402
+from digitpad.drawings import contact_sheets, render_strokes, sketchpad_value  # noqa: E402
 from digitpad.drawn import load_shared_drawings  # noqa: E402
 from digitpad.inference import load_model  # noqa: E402
 
@@ -40,17 +38,8 @@ def main(out: Path) -> int:
         table.write("n\tid\twriter\tlabel\tread\tconfidence\n")
         for n, (record, guess, confidence) in enumerate(candidates):
             table.write(f"{n}\t{record['id']}\t{record['writer']}\t{record['label']}\t{guess}\t{confidence:.2f}\n")
-    per_sheet = 48
-    for sheet in range(0, len(candidates), per_sheet):
-        page = Image.new("L", (8 * 130, 6 * 150), 255)
-        draw = ImageDraw.Draw(page)
-        for k, (record, guess, _) in enumerate(candidates[sheet : sheet + per_sheet]):
-            layer = render_strokes(record["strokes"], 120, 100, (60, 60), 2)
-            tile = Image.fromarray(255 - layer[:, :, 3])
-            x, y = (k % 8) * 130, (k // 8) * 150
-            page.paste(tile, (x + 5, y + 5))
-            draw.text((x + 5, y + 128), f"#{sheet + k} L{record['label']} R{guess}", fill=0)
-        page.save(out / f"sheet-{sheet // per_sheet}.png")
+    contact_sheets([(record["strokes"], f"#{n} L{record['label']} R{guess}")
+                    for n, (record, guess, _) in enumerate(candidates)], out)
     print(f"{len(candidates)} candidates of {len(records)}")
     return 0
 

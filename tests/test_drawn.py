@@ -214,3 +214,16 @@ def test_the_benchmark_will_not_draw_held_out_drawings(tmp_path):
                             cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "never looked at" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_contact_sheets_draw_every_entry_with_its_caption(tmp_path, drawn_digits):
+    from PIL import Image
+
+    from digitpad.drawings import contact_sheets
+
+    entries = [(r["strokes"], f"{r['writer']}\n{r['label']} read as ?") for r in drawn_digits[:50]]
+    assert contact_sheets(entries, tmp_path, "misread") == 2
+    first, second = (np.asarray(Image.open(tmp_path / f"misread-{k}.png")) for k in (0, 1))
+    assert first.shape == second.shape == (960, 1200)
+    assert (first[:150, :150] < 128).any()  # The first tile has ink...
+    assert (second[:150, 300:] == 255).all()  # ...and the second sheet holds only the last two.
