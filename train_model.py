@@ -64,6 +64,12 @@ def parse_args(argv=None):
                         help="choose settings without the held-out writers: fit on four fifths "
                              "of the training writers and read the other fifth (and pendigits "
                              "writer 2) instead; the held-out writers are neither trained on nor read")
+    parser.add_argument("--tuning-fold", type=at_least_one, default=1,
+                        help="with --tuning: which fifth of the training writers to read (another "
+                             "fold draws them with another hash salt, pendigits writer 1 or 2 by turn)")
+    parser.add_argument("--augment-drawn", action=argparse.BooleanOptionalAction, default=True,
+                        help="warp and re-stroke the drawn renderings in the training pipeline "
+                             "too, as MNIST is (without: they go in as the sketchpad rendered them)")
     parser.add_argument("--epochs", type=at_least_one, default=12, help="passes over the training set")
     parser.add_argument("--batch-size", type=at_least_one, default=128, help="images per training step")
     parser.add_argument("--learning-rate", type=float, default=2e-3,
@@ -122,7 +128,7 @@ def main(argv=None) -> int:
         drawn, held_out, split = training.prepare_drawings(
             args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
             limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers,
-            habits=not args.no_habits, tuning=args.tuning)
+            habits=not args.no_habits, tuning=args.tuning and args.tuning_fold)
     else:
         print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
     print(f"Training on {len(x_train)} MNIST images"
@@ -133,7 +139,7 @@ def main(argv=None) -> int:
                     data_sha256=data_sha256, learning_rate=args.learning_rate,
                     plots=not args.dry_run, extra=extra, extra_weight=args.extra_weight,
                     extra_source=args.extra_data, drawn=drawn, held_out=held_out, split=split,
-                    started=started)
+                    augment_drawn=args.augment_drawn, started=started)
     if extra is None:
         metrics = training.train_and_report((x_train, y_train), (x_test, y_test), out=args.out, **settings)
         print(f"Test accuracy {metrics['accuracy']:.4%} (loss {metrics['loss']:.4f}) "

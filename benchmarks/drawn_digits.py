@@ -53,6 +53,9 @@ def parse_args(argv=None):
     parser.add_argument("--side", choices=["held-out", "train", "tuning"], default="held-out",
                         help="which side of the writer split to read (tuning: the tuning "
                              "writers of the training side, for a model trained with --tuning)")
+    parser.add_argument("--fold", type=int, default=1,
+                        help="with --side tuning: the tuning fold the model was trained for "
+                             "(train_model.py --tuning-fold)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes that render the drawings")
     parser.add_argument("--errors", type=Path, default=None,
@@ -79,7 +82,7 @@ def main(argv=None) -> int:
         print(f"skipped: no drawn digits at {args.data} (they live in ../shared/drawn-digits)")
         return 0
     train, held_out = split_by_writer(load_shared_drawings(args.data))
-    records = {"held-out": held_out, "train": train, "tuning": tuning_split(train)[1]}[args.side]
+    records = {"held-out": held_out, "train": train, "tuning": tuning_split(train, args.fold)[1]}[args.side]
     model = load_model(args.model)
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} renderings, model {model.path.name}, "

@@ -71,14 +71,25 @@ def augment_batch(images, generator):
 
 
 def training_dataset(x, y, batch_size, seed, augment=True):
-    """A shuffled, batched, augmented `tf.data.Dataset` of `(images, one-hot labels)`."""
+    """A shuffled, batched, augmented `tf.data.Dataset` of `(images, one-hot labels)`.
+
+    `augment` is one flag for every image or one per image (`(N,) bool`): images marked
+    False go in as they are (the same random numbers are drawn either way, so marking none
+    False gives the very batches of `augment=True`).
+    """
     generator = tf.random.Generator.from_seed(seed)
     images = tf.convert_to_tensor(x.reshape(-1, 28, 28, 1), dtype=tf.float32)
     labels = tf.one_hot(tf.convert_to_tensor(y, dtype=tf.int32), 10)
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    if augment:
-        dataset = dataset.map(lambda xb, yb: (augment_batch(xb, generator), yb))
+    marks = None if np.ndim(augment) == 0 and not augment else \
+        np.broadcast_to(np.asarray(augment, dtype=bool), (len(x),))
+    if marks is None:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels, marks))
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+        dataset = dataset.map(lambda xb, yb, mb: (
+            tf.where(mb[:, None, None, None], augment_batch(xb, generator), xb), yb))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

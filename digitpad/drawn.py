@@ -91,15 +91,23 @@ def held_out_writers(writers) -> set[str]:
     return _fifth_of_each_site(writers, HELD_OUT_PENDIGITS)
 
 
-def tuning_split(train):
+def tuning_pendigits(fold: int = 1) -> set[str]:
+    """The pendigits training writer read in tuning fold `fold`: writer 2, then 1, by turn."""
+    return TUNING_PENDIGITS if fold % 2 else {"pendigits/1"}
+
+
+def tuning_split(train, fold: int = 1):
     """The training side split again by writer, for choosing settings without the held-out
-    writers: `train` → `(fit, tuning)`. Pendigits writer 2 and a fifth of each UNIPEN site's
-    training writers (first by SHA-256 of `"tuning:" + id`, at least one a site) are the
-    tuning writers; a drawing that is also theirs under another name is left out of `fit`.
+    writers: `train` → `(fit, tuning)`. Fold 1's tuning writers are pendigits writer 2 and a
+    fifth of each UNIPEN site's training writers (first by SHA-256 of `"tuning:" + id`, at
+    least one a site); fold `k > 1` salts the hash with `"tuning<k>:"` and reads pendigits
+    writer 1 on even folds, so that a change can be checked on a second group of people.
+    A drawing that is also a tuning writer's under another name is left out of `fit`.
     A run on `fit` may be read on `tuning` as often as needed: the held-out writers stay
     unread.
     """
-    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), TUNING_PENDIGITS, "tuning:")
+    salt = "tuning:" if fold == 1 else f"tuning{fold}:"
+    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), tuning_pendigits(fold), salt)
     tuning = [r for r in train if r["writer"] in tuning_writers]
     tuning_ids = {r["id"] for r in tuning}
     fit = [r for r in train if r["writer"] not in tuning_writers and r["id"] not in tuning_ids]

@@ -28,13 +28,15 @@ def export_litert(model, path) -> Path:
 def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
                      learning_rate=2e-3, plots=True, extra=None, extra_weight=20,
                      extra_source=None, drawn=None, held_out=None, split=None,
-                     held_out_renders=2, started=None) -> dict:
+                     held_out_renders=2, augment_drawn=True, started=None) -> dict:
     """Train on `train = (x, y)`, evaluate on `test`, save the model and its report.
 
     `drawn = (x, y)` are rendered pen drawings added to training (see `digitpad.drawn`);
     `held_out` are the stroke records of the writers kept out, read after training through
     the app's own path (`held_out_renders` sketchpads each) with the exported LiteRT model;
-    `split` describes the split for the report; `started` is when the run began (its
+    `split` describes the split for the report; `augment_drawn=False` keeps the drawn
+    renderings out of the image warp that MNIST gets (they are sketchpad variants already);
+    `started` is when the run began (its
     wall time then includes the rendering of the drawings).
 
     Writes `out` (the `.keras` file), a `.tflite` export beside it, and in the same folder
@@ -56,13 +58,16 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
 
     x_train, y_train = add_european_styles(x_train, y_train, seed)
     mnist_images = len(x_train)
+    augment = np.ones(len(x_train), bool)
     if drawn is not None and len(drawn[0]):  # Real pen drawings, as the app reads them.
         x_train = np.concatenate([x_train, drawn[0]])
         y_train = np.concatenate([y_train, np.asarray(drawn[1], y_train.dtype)])
+        augment = np.concatenate([augment, np.full(len(drawn[0]), bool(augment_drawn))])
     if extra is not None:  # Corrected drawings from the audience, repeated to count.
         x_extra, y_extra = extra
         x_train = np.concatenate([x_train, np.repeat(x_extra, extra_weight, axis=0)])
         y_train = np.concatenate([y_train, np.repeat(y_extra, extra_weight, axis=0)])
+        augment = np.concatenate([augment, np.ones(len(x_train) - len(augment), bool)])
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
@@ -73,7 +78,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
         metrics=["accuracy"],
     )
-    dataset = training_dataset(x_train, y_train, batch_size, seed)
+    dataset = training_dataset(x_train, y_train, batch_size, seed, augment=augment)
     test_data = (x_test.reshape(-1, 28, 28, 1).astype(np.float32), keras.utils.to_categorical(y_test, 10))
     # A live progress bar on a terminal; one line per epoch in a log file.
     verbose = 1 if sys.stdout.isatty() else 2
@@ -110,6 +115,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         "training_images": int(len(x_train)),
         "training_images_mnist": int(mnist_images),
         "training_images_drawn": 0 if drawn is None else int(len(drawn[0])),
+        "augment_drawn": bool(augment_drawn),
         "split": split,
         "held_out": held_out_report,
         "test_images": int(len(x_test)),
@@ -150,25 +156,27 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
     `digitpad.drawn.renders_by_writer`).
 
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
-    of each side (smoke tests). With `tuning`, the training side is split again
-    (`digitpad.drawn.tuning_split`): the run fits on the rest and the records returned for
+    of each side (smoke tests). With `tuning` (a fold number, or True for fold 1), the
+    training side is split again (`digitpad.drawn.tuning_split`): the run fits on the rest and the records returned for
     reading are the tuning writers', so the held-out writers are neither trained on nor read.
     """
     from digitpad.drawn import RENDER_CAP, load_excluded, load_shared_drawings, \
-        render_training_set, renders_by_writer, split_by_writer, split_fingerprint, tuning_split
+        render_training_set, renders_by_writer, split_by_writer, split_fingerprint, tuning_pendigits, \
+        tuning_split
 
     records = load_shared_drawings(folder)
     excluded = load_excluded()
     train, held_out = split_by_writer(records, excluded)
     if tuning:
-        train, held_out = tuning_split(train)
+        train, held_out = tuning_split(train, fold=int(tuning))
     if limit:
         train, held_out = train[:limit], held_out[:limit]
     split = {
         "rule": "pendigits writers 3 and 4, and a fifth of each UNIPEN site's writers "
                 "(first by SHA-256 of the writer id), held out; see digitpad/drawn.py",
-        "read": "tuning writers (pendigits writer 2 and a fifth of each site's training "
-                "writers; the held-out writers neither trained on nor read)" if tuning
+        "read": f"tuning writers, fold {int(tuning)} ({sorted(tuning_pendigits(int(tuning)))[0]} "
+                "and a fifth of each site's training writers; the held-out writers neither "
+                "trained on nor read)" if tuning
                 else "held-out writers",
         "train_drawings": len(train),
         "train_writers": len({r["writer"] for r in train}),

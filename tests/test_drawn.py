@@ -80,6 +80,20 @@ def test_tuning_split_parts_the_training_writers_and_leaves_the_held_out_ones_al
     assert {r["writer"] for r in tuning_split(list(reversed(train)))[1]} == sides[1]
 
 
+def test_a_second_tuning_fold_reads_other_people_by_the_same_rule():
+    records = synthetic_records() + [{"id": f"pd-{w}", "label": 1, "writer": f"pendigits/{w}",
+                                      "strokes": [[[0, 0], [1, 1]]]} for w in range(1, 5)]
+    train, held_out = split_by_writer(records, excluded={})
+    first = {r["writer"] for r in tuning_split(train)[1]}
+    fit, tuning = tuning_split(train, fold=2)
+    second = {r["writer"] for r in tuning}
+    assert not {r["writer"] for r in fit} & second
+    assert {r["writer"] for r in fit} | second == {r["writer"] for r in train}
+    assert "pendigits/1" in second and "pendigits/2" not in second
+    assert len(second) == len(first) and second != first  # Same size a site, other people.
+    assert not second & {r["writer"] for r in held_out}
+
+
 def test_excluded_drawings_are_on_neither_side():
     records = synthetic_records()
     train, held_out = split_by_writer(records, excluded={"0-0-1": "a lone dot"})

@@ -62,18 +62,23 @@ def test_no_drawn_trains_on_mnist_alone(tmp_path, dry_run_data, drawn_folder):
     assert metrics["training_images_drawn"] == 0 and metrics["held_out"] is None
 
 
-def test_tuning_fits_and_reads_training_writers_only(tmp_path, dry_run_data, drawn_folder):
+@pytest.mark.parametrize("extra, read", [([], "pendigits/2"),
+                                         (["--tuning-fold", 2, "--no-augment-drawn"], "pendigits/1")])
+def test_tuning_fits_and_reads_training_writers_only(tmp_path, dry_run_data, drawn_folder, extra, read):
     out = tmp_path / "m.keras"
     result = run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
-                          "--drawn-data", drawn_folder, "--drawn-renders", 1, "--workers", 1, "--tuning")
+                          "--drawn-data", drawn_folder, "--drawn-renders", 1, "--workers", 1,
+                          "--tuning", *extra)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Tuning writers:" in result.stdout and "Held-out writers:" not in result.stdout
     metrics = json.loads((out.parent / "metrics.json").read_text())
-    # Of the fixture's four pendigits writers, 3 and 4 are held out: the run fits on writer 1
-    # and reads writer 2.
+    # Of the fixture's four pendigits writers, 3 and 4 are held out: the run fits on one of
+    # writers 1 and 2 and reads the other (2 in fold 1, 1 in fold 2).
     assert metrics["split"]["train_writers"] == 1 and metrics["split"]["held_out_writers"] == 1
-    assert metrics["split"]["read"].startswith("tuning")
+    assert metrics["split"]["read"].startswith("tuning") and read in metrics["split"]["read"]
+    assert read in result.stdout  # The weakest-writers line names the writer read.
     assert metrics["held_out"]["writers"] == 1
+    assert metrics["augment_drawn"] is ("--no-augment-drawn" not in extra)
 
 
 def test_help_shows_every_default():
