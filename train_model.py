@@ -67,9 +67,10 @@ def parse_args(argv=None):
     parser.add_argument("--tuning-fold", type=at_least_one, default=1,
                         help="with --tuning: which fifth of the training writers to read (another "
                              "fold draws them with another hash salt, pendigits writer 1 or 2 by turn)")
-    parser.add_argument("--augment-drawn", action=argparse.BooleanOptionalAction, default=True,
+    parser.add_argument("--augment-drawn", action=argparse.BooleanOptionalAction, default=False,
                         help="warp and re-stroke the drawn renderings in the training pipeline "
-                             "too, as MNIST is (without: they go in as the sketchpad rendered them)")
+                             "too, as MNIST is (the default lets them in as the sketchpad "
+                             "rendered them: their strokes were already warped)")
     parser.add_argument("--epochs", type=at_least_one, default=12, help="passes over the training set")
     parser.add_argument("--batch-size", type=at_least_one, default=128, help="images per training step")
     parser.add_argument("--learning-rate", type=float, default=2e-3,

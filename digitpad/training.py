@@ -28,14 +28,15 @@ def export_litert(model, path) -> Path:
 def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
                      learning_rate=2e-3, plots=True, extra=None, extra_weight=20,
                      extra_source=None, drawn=None, held_out=None, split=None,
-                     held_out_renders=2, augment_drawn=True, started=None) -> dict:
+                     held_out_renders=2, augment_drawn=False, started=None) -> dict:
     """Train on `train = (x, y)`, evaluate on `test`, save the model and its report.
 
     `drawn = (x, y)` are rendered pen drawings added to training (see `digitpad.drawn`);
     `held_out` are the stroke records of the writers kept out, read after training through
     the app's own path (`held_out_renders` sketchpads each) with the exported LiteRT model;
-    `split` describes the split for the report; `augment_drawn=False` keeps the drawn
-    renderings out of the image warp that MNIST gets (they are sketchpad variants already);
+    `split` describes the split for the report; the drawn renderings skip the image warp
+    that MNIST gets (they are sketchpad variants of warped strokes already) unless
+    `augment_drawn`;
     `started` is when the run began (its
     wall time then includes the rendering of the drawings).
 

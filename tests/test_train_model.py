@@ -63,7 +63,7 @@ def test_no_drawn_trains_on_mnist_alone(tmp_path, dry_run_data, drawn_folder):
 
 
 @pytest.mark.parametrize("extra, read", [([], "pendigits/2"),
-                                         (["--tuning-fold", 2, "--no-augment-drawn"], "pendigits/1")])
+                                         (["--tuning-fold", 2, "--augment-drawn"], "pendigits/1")])
 def test_tuning_fits_and_reads_training_writers_only(tmp_path, dry_run_data, drawn_folder, extra, read):
     out = tmp_path / "m.keras"
     result = run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
@@ -78,7 +78,7 @@ def test_tuning_fits_and_reads_training_writers_only(tmp_path, dry_run_data, dra
     assert metrics["split"]["read"].startswith("tuning") and read in metrics["split"]["read"]
     assert read in result.stdout  # The weakest-writers line names the writer read.
     assert metrics["held_out"]["writers"] == 1
-    assert metrics["augment_drawn"] is ("--no-augment-drawn" not in extra)
+    assert metrics["augment_drawn"] is ("--augment-drawn" in extra)
 
 
 def test_help_shows_every_default():
