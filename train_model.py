@@ -93,7 +93,10 @@ def parse_args(argv=None):
     parser.add_argument("--dry-run", action="store_true",
                         help=f"smoke test: {DRY_RUN_IMAGES} images, {DRY_RUN_DRAWINGS} drawings, "
                              "one epoch, no plots")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.tuning_fold != 1 and not args.tuning:
+        parser.error("--tuning-fold: only with --tuning (it chooses which writers a tuning run reads)")
+    return args
 
 
 def main(argv=None) -> int:
@@ -129,7 +132,7 @@ def main(argv=None) -> int:
         drawn, held_out, split = training.prepare_drawings(
             args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
             limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers,
-            habits=not args.no_habits, tuning=args.tuning and args.tuning_fold)
+            habits=not args.no_habits, tuning=args.tuning_fold if args.tuning else 0)
     else:
         print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
     print(f"Training on {len(x_train)} MNIST images"

@@ -80,16 +80,14 @@ def training_dataset(x, y, batch_size, seed, augment=True):
     generator = tf.random.Generator.from_seed(seed)
     images = tf.convert_to_tensor(x.reshape(-1, 28, 28, 1), dtype=tf.float32)
     labels = tf.one_hot(tf.convert_to_tensor(y, dtype=tf.int32), 10)
-    marks = None if np.ndim(augment) == 0 and not augment else \
-        np.broadcast_to(np.asarray(augment, dtype=bool), (len(x),))
-    if marks is None:
-        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    else:
-        dataset = tf.data.Dataset.from_tensor_slices((images, labels, marks))
-        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    marks = np.broadcast_to(np.asarray(augment, dtype=bool), (len(x),))
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels, marks))
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    if marks.any():
         dataset = dataset.map(lambda xb, yb, mb: (
             tf.where(mb[:, None, None, None], augment_batch(xb, generator), xb), yb))
+    else:
+        dataset = dataset.map(lambda xb, yb, mb: (xb, yb))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -33,7 +33,7 @@ DEFAULT_FOLDER = ROOT.parent / "shared" / "drawn-digits"
 FILES = {"pendigits": "pendigits-dev.jsonl.gz", "unipen": "unipen-train.jsonl.gz"}
 EXCLUDED = ROOT / "splits" / "unipen-excluded.tsv"
 HELD_OUT_PENDIGITS = {"pendigits/3", "pendigits/4"}
-TUNING_PENDIGITS = {"pendigits/2"}  # Only with --tuning: see tuning_split.
+TUNING_PENDIGITS = ("pendigits/2", "pendigits/1")  # Read by odd and even tuning folds: see tuning_split.
 HELD_OUT_FRACTION = 0.2
 RENDER_CAP = 2  # With writers' shares: a drawing gets at most this many times the average renders.
 
@@ -91,9 +91,9 @@ def held_out_writers(writers) -> set[str]:
     return _fifth_of_each_site(writers, HELD_OUT_PENDIGITS)
 
 
-def tuning_pendigits(fold: int = 1) -> set[str]:
+def tuning_pendigits(fold: int = 1) -> str:
     """The pendigits training writer read in tuning fold `fold`: writer 2, then 1, by turn."""
-    return TUNING_PENDIGITS if fold % 2 else {"pendigits/1"}
+    return TUNING_PENDIGITS[(fold - 1) % 2]
 
 
 def tuning_split(train, fold: int = 1):
@@ -107,7 +107,7 @@ def tuning_split(train, fold: int = 1):
     unread.
     """
     salt = "tuning:" if fold == 1 else f"tuning{fold}:"
-    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), tuning_pendigits(fold), salt)
+    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), {tuning_pendigits(fold)}, salt)
     tuning = [r for r in train if r["writer"] in tuning_writers]
     tuning_ids = {r["id"] for r in tuning}
     fit = [r for r in train if r["writer"] not in tuning_writers and r["id"] not in tuning_ids]

@@ -36,9 +36,8 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
     the app's own path (`held_out_renders` sketchpads each) with the exported LiteRT model;
     `split` describes the split for the report; the drawn renderings skip the image warp
     that MNIST gets (they are sketchpad variants of warped strokes already) unless
-    `augment_drawn`;
-    `started` is when the run began (its
-    wall time then includes the rendering of the drawings).
+    `augment_drawn`; `started` is when the run began (its wall time then includes the
+    rendering of the drawings).
 
     Writes `out` (the `.keras` file), a `.tflite` export beside it, and in the same folder
     `metrics.json`, `training.png` and `confusion.png`. Returns the metrics.
@@ -68,7 +67,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         x_extra, y_extra = extra
         x_train = np.concatenate([x_train, np.repeat(x_extra, extra_weight, axis=0)])
         y_train = np.concatenate([y_train, np.repeat(y_extra, extra_weight, axis=0)])
-        augment = np.concatenate([augment, np.ones(len(x_train) - len(augment), bool)])
+        augment = np.concatenate([augment, np.ones(len(x_extra) * extra_weight, bool)])
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
@@ -151,31 +150,32 @@ def dry_run_slice(train, test, images: int):
 
 
 def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
-                     balance_writers=True, habits=True, tuning=False):
+                     balance_writers=True, habits=True, tuning=0):
     """Load the shared pen drawings, split them by writer, and render the training side
     (`renders` per drawing on average; shared out by writer with `balance_writers`, see
     `digitpad.drawn.renders_by_writer`).
 
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
-    of each side (smoke tests). With `tuning` (a fold number, or True for fold 1), the
-    training side is split again (`digitpad.drawn.tuning_split`): the run fits on the rest and the records returned for
-    reading are the tuning writers', so the held-out writers are neither trained on nor read.
+    of each side (smoke tests). With `tuning`, a fold number (0: none), the training side is
+    split again (`digitpad.drawn.tuning_split`): the run fits on the rest and the records
+    returned for reading are the tuning writers', so the held-out writers are neither
+    trained on nor read.
     """
     from digitpad.drawn import RENDER_CAP, load_excluded, load_shared_drawings, \
-        render_training_set, renders_by_writer, split_by_writer, split_fingerprint, tuning_pendigits, \
-        tuning_split
+        render_training_set, renders_by_writer, split_by_writer, split_fingerprint, \
+        tuning_pendigits, tuning_split
 
     records = load_shared_drawings(folder)
     excluded = load_excluded()
     train, held_out = split_by_writer(records, excluded)
     if tuning:
-        train, held_out = tuning_split(train, fold=int(tuning))
+        train, held_out = tuning_split(train, fold=tuning)
     if limit:
         train, held_out = train[:limit], held_out[:limit]
     split = {
         "rule": "pendigits writers 3 and 4, and a fifth of each UNIPEN site's writers "
                 "(first by SHA-256 of the writer id), held out; see digitpad/drawn.py",
-        "read": f"tuning writers, fold {int(tuning)} ({sorted(tuning_pendigits(int(tuning)))[0]} "
+        "read": f"tuning writers, fold {tuning} ({tuning_pendigits(tuning)} "
                 "and a fifth of each site's training writers; the held-out writers neither "
                 "trained on nor read)" if tuning
                 else "held-out writers",

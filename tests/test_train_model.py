@@ -95,6 +95,7 @@ def test_help_shows_every_default():
         (["--data", "/nonexistent/mnist"], "--data ../shared/mnist"),
         (["--epochs", "0", "--data", "."], "--epochs: must be at least 1"),
         (["--drawn-renders", "-2", "--data", "."], "--drawn-renders: must be at least 1"),
+        (["--tuning-fold", "2", "--data", "."], "--tuning-fold: only with --tuning"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(args, message):
