@@ -11,10 +11,14 @@ same model) is scored on the same renderings for comparison.
     python benchmarks/drawn_digits.py                 # about two minutes on 2 cores
     python benchmarks/drawn_digits.py --renders 1 --naive
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
+    python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
 
 `--side tuning` reads the tuning writers (`digitpad.drawn.tuning_split`) for a model trained
 with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
 to look at, for the training and tuning sides only: the held-out writers are never looked at.
+`--baseline OTHER` reads the very same renderings with a second model and prints the change
+from it to `--model`, with a 95% interval from resampling the writers: whether a change of
+recipe is more than the luck of who was in the sample (`digitpad.evaluation.paired_comparison`).
 """
 
 import argparse
@@ -34,8 +38,9 @@ from digitpad.data import load_mnist  # noqa: E402
 from digitpad.drawings import contact_sheets, render_random  # noqa: E402
 from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, split_by_writer,  # noqa: E402
                             split_fingerprint, tuning_split)
-from digitpad.evaluation import drawing_report, format_report, read_drawings  # noqa: E402
-from digitpad.inference import DEFAULT_MODEL, load_model  # noqa: E402
+from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
+                                 format_report, guesses_of, paired_comparison)
+from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
 from digitpad.report import evaluate  # noqa: E402
 
@@ -62,6 +67,9 @@ def parse_args(argv=None):
                         help="folder for contact sheets of the misread drawings (not with "
                              "--side held-out)")
     parser.add_argument("--naive", action="store_true", help="also score the naive pipeline")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a second model file: read the same renderings with it and print "
+                             "the change from it to --model, with a 95%% interval by writer")
     return parser.parse_args(argv)
 
 
@@ -83,7 +91,12 @@ def main(argv=None) -> int:
         return 0
     train, held_out = split_by_writer(load_shared_drawings(args.data))
     records = {"held-out": held_out, "train": train, "tuning": tuning_split(train, args.fold)[1]}[args.side]
-    model = load_model(args.model)
+    try:
+        model = load_model(args.model)
+        baseline = load_model(args.baseline) if args.baseline else None
+    except ModelFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} renderings, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -93,10 +106,14 @@ def main(argv=None) -> int:
         if done % 1000 == 0 or done == total:
             print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
 
-    labels, guesses, writers = read_drawings(model, records, args.renders, args.seed, progress,
+    inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers)
+    guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     print("\ndigitpad (same path as /predict): " + format_report(report))
+    if baseline:
+        comparison = paired_comparison(labels, guesses_of(baseline, inputs), guesses, writers)
+        print(f"\nchange from {args.baseline} to {args.model}: " + format_comparison(comparison))
     wrong = (labels != guesses).reshape(args.renders, len(records))
     print(f"  drawings misread in every rendering: {int(wrong.all(axis=0).sum())}, "
           f"in some but not all: {int((wrong.any(axis=0) & ~wrong.all(axis=0)).sum())}")

@@ -220,6 +220,61 @@ def test_reading_on_several_processes_reads_exactly_what_one_does(drawn_digits):
     assert len(one[0]) == 80 and (one[0] == one[1]).mean() > 0.9  # The committed model reads them.
 
 
+def test_paired_comparison_counts_what_changed_and_how_sure_it_is():
+    from digitpad.evaluation import format_comparison, paired_comparison
+
+    # Ten writers of ten readings; the second model fixes writer w0's two errors and breaks
+    # one reading of w1.
+    writers = np.repeat([f"s/w{k}" for k in range(10)], 10)
+    labels = np.tile(np.arange(10), 10)
+    before = labels.copy()
+    before[:2] = 9
+    after = labels.copy()
+    after[10] = 5
+    change = paired_comparison(labels, before, after, writers, rounds=500, seed=1)
+    assert (change["misread_before"], change["misread_after"]) == (2, 1)
+    assert (change["fixed"], change["broken"]) == (2, 1)
+    assert change["writer_mean_change"] == round((0.2 - 0.1) / 10, 4) == change["accuracy_change"]
+    low, high = change["writer_mean_change_interval"]
+    assert low < 0 < change["writer_mean_change"] < high  # Two people's luck decides it.
+    assert change["changed_writers"] == [
+        {"writer": "s/w0", "readings": 10, "misread_before": 2, "misread_after": 0},
+        {"writer": "s/w1", "readings": 10, "misread_before": 0, "misread_after": 1}]
+    assert change == paired_comparison(labels, before, after, writers, rounds=500, seed=1)
+    text = format_comparison(change)
+    assert "misread 2 → 1 of 100 readings (2 fixed, 1 broken)" in text
+    assert "s/w0: 2→0 misread of 10" in text
+
+
+def test_paired_comparison_of_a_model_with_itself_is_no_change():
+    from digitpad.evaluation import format_comparison, paired_comparison
+
+    labels = np.arange(60) % 10
+    guesses = labels.copy()
+    guesses[::7] = 0
+    same = paired_comparison(labels, guesses, guesses, np.repeat(["a/1", "b/2", "c/3"], 20))
+    assert same["writer_mean_change_interval"] == [0.0, 0.0] and same["changed_writers"] == []
+    assert same["fixed"] == same["broken"] == 0 and "writers that changed  none" in format_comparison(same)
+
+
+def test_the_benchmark_compares_two_models_on_the_same_renderings(drawn_folder):
+    import subprocess
+    import sys
+
+    model = str(MODEL_DIR / "digitpad.tflite")
+    result = subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--data", str(drawn_folder),
+                             "--mnist", "/nonexistent", "--model", model, "--baseline", model],
+                            cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "by 2 held-out writers × 2 renderings" in result.stdout
+    assert "(0 fixed, 0 broken)" in result.stdout and "writers that changed  none" in result.stdout
+    missing = subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--data", str(drawn_folder),
+                              "--baseline", "/nonexistent/old.tflite"],
+                             cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: No model file at /nonexistent")
+    assert "Traceback" not in missing.stderr
+
+
 def test_the_benchmark_will_not_draw_held_out_drawings(tmp_path):
     import subprocess
     import sys
