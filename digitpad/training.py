@@ -25,6 +25,25 @@ def export_litert(model, path) -> Path:
     return path
 
 
+def compiled_model(steps: int, learning_rate: float = 2e-3):
+    """The network, compiled as training runs it: Adam at `learning_rate`, decayed to zero
+    along a cosine over `steps` steps, and label-smoothed cross-entropy."""
+    import keras
+
+    from digitpad.network import build_model
+
+    model = build_model()
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        # Label smoothing keeps the network from being certain about everything, so a low
+        # top probability really means "not sure" in the app.
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
                      learning_rate=2e-3, plots=True, extra=None, extra_weight=20,
                      extra_source=None, drawn=None, held_out=None, split=None,
@@ -48,7 +67,6 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
     from digitpad.augment import add_european_styles, training_dataset
     from digitpad.report import evaluate, plot_confusion, plot_history
     from digitpad.data import sha256_of_arrays
-    from digitpad.network import build_model
 
     started = started or time.time()
     keras.utils.set_random_seed(seed)
@@ -68,16 +86,7 @@ def train_and_report(train, test, *, epochs, batch_size, seed, out, data_sha256,
         x_train = np.concatenate([x_train, np.repeat(x_extra, extra_weight, axis=0)])
         y_train = np.concatenate([y_train, np.repeat(y_extra, extra_weight, axis=0)])
         augment = np.concatenate([augment, np.ones(len(x_extra) * extra_weight, bool)])
-    model = build_model()
-    steps = epochs * int(np.ceil(len(x_train) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        # Label smoothing keeps the network from being certain about everything, so a low
-        # top probability really means "not sure" in the app.
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
-        metrics=["accuracy"],
-    )
+    model = compiled_model(epochs * int(np.ceil(len(x_train) / batch_size)), learning_rate)
     dataset = training_dataset(x_train, y_train, batch_size, seed, augment=augment)
     test_data = (x_test.reshape(-1, 28, 28, 1).astype(np.float32), keras.utils.to_categorical(y_test, 10))
     # A live progress bar on a terminal; one line per epoch in a log file.

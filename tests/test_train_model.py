@@ -104,3 +104,23 @@ def test_bad_arguments_exit_with_one_line(args, message):
     lines = result.stderr.strip().splitlines()
     assert message in lines[-1]
     assert len([line for line in lines if "error" in line]) == 1
+
+
+def test_training_speed_benchmark_times_steps_and_estimates_a_run():
+    import re
+    import subprocess
+    import sys
+
+    from digitpad.inference import MODEL_DIR
+
+    result = subprocess.run([sys.executable, "benchmarks/training_speed.py", "--steps", "6", "--window", "3"],
+                            cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    windows = re.findall(r"steps \d+–\d+: (\d+) ms a step, CPU use (\d+)%", result.stdout)
+    assert len(windows) == 2 and all(int(ms) > 0 for ms, _ in windows)
+    epochs = json.loads((MODEL_DIR / "metrics.json").read_text())["epochs"]
+    assert re.search(rf"the committed run's {epochs} epochs of [\d,]+ images \([\d,]+ steps\): \d+–\d+ minutes",
+                     result.stdout)
+    bad = subprocess.run([sys.executable, "benchmarks/training_speed.py", "--steps", "2", "--window", "5"],
+                         cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--steps must be at least --window" in bad.stderr.splitlines()[-1]
