@@ -36,8 +36,9 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,
-    which `guesses_of` reads as guess -1. `progress(done, total)` is called as it goes. The sketchpads are drawn from one seeded sequence before any is
-    rendered, so `workers` processes (rendering is most of the work) give exactly what one does.
+    which `guesses_of` reads as guess -1. `progress(done, total)` is called as it goes.
+    The sketchpads are drawn from one seeded sequence before any is rendered, so `workers`
+    processes (rendering is most of the work) give exactly what one does.
     """
     rng = np.random.default_rng(seed)
     total = len(records) * renders
@@ -139,9 +140,14 @@ def paired_comparison(labels, before, after, writers, rounds: int = 2000, seed: 
     The interval says how far the change could be luck of which people were in the sample.
     It is wide when a writer with a few readings decides it: one drawing of a writer with 14
     readings, misread on both sketchpads, moves the per-writer figure of 53 writers by 0.27
-    points. The writers whose readings changed are listed, most changed first.
+    points. When one person holds all of the change, the interval reaches zero (the
+    resamplings that leave them out). The writers whose readings changed are listed, most
+    changed first. Raises `ValueError` unless the four arrays have one entry per reading.
     """
     labels, before, after, writers = map(np.asarray, (labels, before, after, writers))
+    if not len(labels) or not len(labels) == len(before) == len(after) == len(writers):
+        raise ValueError(f"paired_comparison needs one label, two guesses and a writer per reading; "
+                         f"got {len(labels)}, {len(before)}, {len(after)} and {len(writers)}")
     names, index = np.unique(writers, return_inverse=True)
     readings = np.bincount(index, minlength=len(names))
     right_before = np.bincount(index, weights=labels == before, minlength=len(names))

@@ -255,6 +255,10 @@ def test_paired_comparison_of_a_model_with_itself_is_no_change():
     same = paired_comparison(labels, guesses, guesses, np.repeat(["a/1", "b/2", "c/3"], 20))
     assert same["writer_mean_change_interval"] == [0.0, 0.0] and same["changed_writers"] == []
     assert same["fixed"] == same["broken"] == 0 and "writers that changed  none" in format_comparison(same)
+    with pytest.raises(ValueError, match="one label, two guesses and a writer per reading"):
+        paired_comparison(labels, guesses, guesses[:-1], np.repeat(["a/1", "b/2", "c/3"], 20))
+    with pytest.raises(ValueError, match="got 0"):
+        paired_comparison([], [], [], [])
 
 
 def test_the_benchmark_compares_two_models_on_the_same_renderings(drawn_folder):
