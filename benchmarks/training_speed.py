@@ -9,8 +9,8 @@ it estimates the epochs of a full run from the committed model's own report
     python benchmarks/training_speed.py              # about a minute on 2 cores
     python benchmarks/training_speed.py --steps 600  # watch the speed over longer
 
-On the 2-core machine this project is built on, a step took 135–150 ms while the process
-had both cores (CPU use 140–160%) and 273 ms in stretches when it had one core's worth (CPU
+On the 2-core machine this project is built on, a step took 126–150 ms while the process
+had both cores (CPU use 140–185%) and 273 ms in stretches when it had one core's worth (CPU
 use 99%), in the same script minutes apart: a full run's time depends on which it gets.
 """
 
