@@ -10,6 +10,7 @@ same model) is scored on the same renderings for comparison.
 
     python benchmarks/drawn_digits.py                 # about two minutes on 2 cores
     python benchmarks/drawn_digits.py --renders 1 --naive
+    python benchmarks/drawn_digits.py --sketchpads acceptance    # issue 11's brush and size ranges
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
     python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
 
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.classify import classify_inputs  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
-from digitpad.drawings import contact_sheets, render_random  # noqa: E402
+from digitpad.drawings import ACCEPTANCE_SKETCHPADS, contact_sheets, render_random  # noqa: E402
 from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, split_by_writer,  # noqa: E402
                             split_fingerprint, tuning_split)
 from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
@@ -67,6 +68,10 @@ def parse_args(argv=None):
                         help="folder for contact sheets of the misread drawings (not with "
                              "--side held-out)")
     parser.add_argument("--naive", action="store_true", help="also score the naive pipeline")
+    parser.add_argument("--sketchpads", choices=["app", "acceptance"], default="app",
+                        help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
+                             "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
+                             "1.5-6.5%% of the canvas wide, digit 35-80%%)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -98,7 +103,7 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
-          f"× {args.renders} renderings, model {model.path.name}, "
+          f"× {args.renders} renderings on {args.sketchpads} sketchpads, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
     started = time.time()
 
@@ -106,8 +111,9 @@ def main(argv=None) -> int:
         if done % 1000 == 0 or done == total:
             print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
 
+    sketchpads = ACCEPTANCE_SKETCHPADS if args.sketchpads == "acceptance" else {}
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
-                                             workers=args.workers)
+                                             workers=args.workers, sketchpads=sketchpads)
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     print("\ndigitpad (same path as /predict): " + format_report(report))
@@ -126,7 +132,7 @@ def main(argv=None) -> int:
         rng = np.random.default_rng(args.seed)
         naive = []
         for index in range(len(labels)):
-            value, _ = render_random(records[index % len(records)]["strokes"], rng)
+            value, _ = render_random(records[index % len(records)]["strokes"], rng, **sketchpads)
             naive.append(int(np.argmax(classify_inputs(model, naive_input(value)[None])[0])))
         print(f"\nnaive pipeline (whole canvas resized): {np.mean(np.asarray(naive) == labels):.2%}")
     one = np.zeros((1, 28, 28, 1), np.float32)

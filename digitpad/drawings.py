@@ -73,16 +73,27 @@ def sketchpad_value(layer: np.ndarray) -> dict:
     return {"background": background, "layers": [layer], "composite": np.asarray(composite)}
 
 
-def random_condition(rng: np.random.Generator, aspect: float = 1.0) -> dict:
+# Sketchpads as issue 11's acceptance describes them: canvas 280–800 px, a stroke 1.5–6.5% of
+# the canvas wide, the digit 35–80% of its height. The benchmark can render these to check
+# that its figures do not hang on its own, wider ranges.
+ACCEPTANCE_SKETCHPADS = {"stroke": (0.015, 0.065), "heights": (0.35, 0.80)}
+
+
+def random_condition(rng: np.random.Generator, aspect: float = 1.0, stroke=None,
+                     heights=(0.30, 0.85)) -> dict:
     """Draw one way a person might put a digit on a sketchpad.
 
     Canvas 280–800 px; brush radius from a thin pen (1.5 px) to Gradio's default scaled to the
-    canvas; digit height 30–85% of the canvas; placed anywhere it fits. `aspect` is the digit's
-    width over height, so the placement keeps it on the canvas.
+    canvas, or with `stroke = (low, high)` a stroke that wide as a share of the canvas; digit
+    height `heights` of the canvas; placed anywhere it fits. `aspect` is the digit's width
+    over height, so the placement keeps it on the canvas.
     """
     canvas_size = int(rng.integers(280, 801))
-    radius = float(rng.uniform(1.5, GRADIO_DEFAULT_RADIUS * canvas_size / 800))
-    height = float(rng.uniform(0.30, 0.85)) * canvas_size
+    if stroke is None:
+        radius = float(rng.uniform(1.5, GRADIO_DEFAULT_RADIUS * canvas_size / 800))
+    else:
+        radius = float(rng.uniform(*stroke)) * canvas_size / 2
+    height = float(rng.uniform(*heights)) * canvas_size
     width = min(height * aspect, 0.9 * canvas_size)
     margin_x = (width / 2) + radius + 1
     margin_y = (height / 2) + radius + 1
@@ -101,9 +112,10 @@ def aspect_of(strokes) -> float:
     return float(span[0] / span[1])
 
 
-def render_random(strokes, rng: np.random.Generator) -> tuple[dict, dict]:
-    """Render strokes under a random sketchpad condition: `(sketchpad value, condition)`."""
-    condition = random_condition(rng, aspect_of(strokes))
+def render_random(strokes, rng: np.random.Generator, **ranges) -> tuple[dict, dict]:
+    """Render strokes under a random sketchpad condition (`ranges` as `random_condition`
+    takes them): `(sketchpad value, condition)`."""
+    condition = random_condition(rng, aspect_of(strokes), **ranges)
     return sketchpad_value(render_strokes(strokes, **condition)), condition
 
 

@@ -30,9 +30,11 @@ def _model_input(task):
         return None
 
 
-def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1):
+def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
+                   sketchpads=None):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
-    place; seeded) and preprocess each rendering the way `/predict` does.
+    place; seeded; `sketchpads` are ranges for `random_condition`, such as
+    `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,
@@ -43,7 +45,8 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
     rng = np.random.default_rng(seed)
     total = len(records) * renders
     chosen = [records[index % len(records)] for index in range(total)]
-    tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]))) for r in chosen]
+    tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))
+             for r in chosen]
     labels = np.asarray([int(r["label"]) for r in chosen])
     writers = np.asarray([str(r.get("writer", "")) for r in chosen])
     inputs = np.full((total, 28, 28, 1), np.nan, dtype=np.float32)  # NaN: "no digit".

@@ -270,13 +270,44 @@ def test_the_benchmark_compares_two_models_on_the_same_renderings(drawn_folder):
                              "--mnist", "/nonexistent", "--model", model, "--baseline", model],
                             cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    assert "by 2 held-out writers × 2 renderings" in result.stdout
+    assert "by 2 held-out writers × 2 renderings on app sketchpads" in result.stdout
     assert "(0 fixed, 0 broken)" in result.stdout and "writers that changed  none" in result.stdout
     missing = subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--data", str(drawn_folder),
                               "--baseline", "/nonexistent/old.tflite"],
                              cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.startswith("error: No model file at /nonexistent")
     assert "Traceback" not in missing.stderr
+
+
+def test_acceptance_sketchpads_keep_to_the_issues_ranges_and_the_digit_on_the_canvas():
+    from digitpad.drawings import ACCEPTANCE_SKETCHPADS, random_condition
+
+    rng = np.random.default_rng(0)
+    for ranges in ({}, ACCEPTANCE_SKETCHPADS):
+        conditions = [random_condition(rng, aspect, **ranges) for aspect in np.linspace(0.2, 1.6, 400)]
+        size = np.array([c["canvas_size"] for c in conditions], float)
+        stroke = np.array([2 * c["radius"] for c in conditions]) / size
+        height = np.array([c["height"] for c in conditions]) / size
+        for c in conditions:  # The whole digit, brush included, lands on the canvas.
+            assert c["width"] / 2 + c["radius"] <= c["centre"][0] <= c["canvas_size"] - c["width"] / 2 - c["radius"]
+            assert c["height"] / 2 + c["radius"] <= c["centre"][1] <= c["canvas_size"] - c["height"] / 2 - c["radius"]
+        assert size.min() >= 280 and size.max() <= 800
+        if ranges:
+            assert 0.015 <= stroke.min() and stroke.max() <= 0.065
+            assert 0.35 <= height.min() and height.max() <= 0.80
+        else:  # The app's own ranges are wider: thinner pens, smaller and larger digits.
+            assert stroke.min() < 0.015 and height.min() < 0.35 and height.max() > 0.80
+
+
+def test_the_benchmark_renders_acceptance_sketchpads_on_request(drawn_folder):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--data", str(drawn_folder),
+                             "--mnist", "/nonexistent", "--renders", "1", "--sketchpads", "acceptance"],
+                            cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "× 1 renderings on acceptance sketchpads" in result.stdout and "\naccuracy " in result.stdout
 
 
 def test_the_benchmark_will_not_draw_held_out_drawings(tmp_path):
