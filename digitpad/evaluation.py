@@ -88,9 +88,9 @@ def read_drawings(model, records, renders: int = 1, seed: int = 0, progress=None
 
 def drawing_report(labels, guesses, writers, weakest: int = 5, confusions: int = 8) -> dict:
     """Accuracy overall, per writer on average (each writer counts once, however many digits
-    they gave: what a stranger can expect), per site (the part of the writer id before "/"),
-    per digit, the `weakest` writers with at least `MIN_WRITER_DIGITS` readings, and the
-    commonest confusions."""
+    they gave: what a stranger can expect), both for pendigits and UNIPEN writers apart, per
+    site (the part of the writer id before "/"), per digit, the `weakest` writers with at
+    least `MIN_WRITER_DIGITS` readings, and the commonest confusions."""
     labels, guesses, writers = map(np.asarray, (labels, guesses, writers))
     right = labels == guesses
     sites = np.asarray([w.split("/", 1)[0] for w in writers])
@@ -98,10 +98,13 @@ def drawing_report(labels, guesses, writers, weakest: int = 5, confusions: int =
     def accuracy(mask):
         return round(float(right[mask].mean()), 4)
 
-    per_writer, writer_means = [], []
+    def writer_mean(mask):
+        means = [right[mask & (writers == w)].mean() for w in set(writers[mask].tolist())]
+        return round(float(np.mean(means)), 4)
+
+    per_writer = []
     for writer in sorted(set(writers.tolist())):
         mask = writers == writer
-        writer_means.append(right[mask].mean())
         if mask.sum() >= MIN_WRITER_DIGITS:
             per_writer.append({"writer": writer, "digits": int(mask.sum()), "accuracy": accuracy(mask)})
     per_writer.sort(key=lambda row: (row["accuracy"], row["writer"]))
@@ -110,7 +113,13 @@ def drawing_report(labels, guesses, writers, weakest: int = 5, confusions: int =
         "drawings": int(len(labels)),
         "writers": len(set(writers.tolist())),
         "accuracy": accuracy(np.ones_like(right)),
-        "writer_mean_accuracy": round(float(np.mean(writer_means)), 4),
+        "writer_mean_accuracy": writer_mean(np.ones_like(right)),
+        # Issue 11's acceptance reads two groups of new people, pendigits-like and UNIPEN-like,
+        # each writer-balanced: the same two figures here.
+        "per_collection": {name: {"readings": int(mask.sum()), "accuracy": accuracy(mask),
+                                  "writer_mean_accuracy": writer_mean(mask)}
+                           for name, mask in (("pendigits", sites == "pendigits"),
+                                              ("UNIPEN", sites != "pendigits")) if mask.any()},
         "per_site": {s: accuracy(sites == s) for s in sorted(set(sites.tolist()))},
         "per_digit": {str(d): accuracy(labels == d) for d in range(10) if (labels == d).any()},
         "weakest_writers": per_writer[:weakest],
@@ -123,6 +132,9 @@ def format_report(report: dict) -> str:
     """The report as a few lines of text for a terminal or a log."""
     lines = [f"{report['accuracy']:.2%} of {report['drawings']} readings by {report['writers']} "
              f"writers; {report['writer_mean_accuracy']:.2%} per writer on average"]
+    lines.append("  per collection  " + "  ".join(
+        f"{name}: {c['accuracy']:.2%} of {c['readings']}, {c['writer_mean_accuracy']:.2%} per writer"
+        for name, c in report.get("per_collection", {}).items()))
     lines.append("  per site   " + "  ".join(f"{s}:{a:.1%}" for s, a in report["per_site"].items()))
     lines.append("  per digit  " + "  ".join(f"{d}:{a:.1%}" for d, a in report["per_digit"].items()))
     lines.append(f"  weakest writers (≥ {MIN_WRITER_DIGITS} readings)  " + "  ".join(

@@ -206,6 +206,20 @@ def test_report_counts_sites_digits_writers_and_confusions():
     assert report["writers_below_96"] == 1
     assert report["confusions"] == [{"true": 1, "read": 7, "count": 6}]
     assert "a/1:90.0%" in format_report(report)
+    assert list(report["per_collection"]) == ["UNIPEN"]  # No pendigits writer: no such line.
+
+
+def test_report_gives_pendigits_and_unipen_writers_apart_each_writer_counted_once():
+    labels = np.zeros(100, int)
+    guesses = labels.copy()
+    guesses[[0, 1, 2, 3, 50]] = 1  # pendigits/3: 4 of 40 misread; apa/x: 1 of 10.
+    writers = np.array(["pendigits/3"] * 40 + ["pendigits/4"] * 10 + ["apa/x"] * 10 + ["ibm/y"] * 40)
+    report = drawing_report(labels, guesses, writers)
+    assert report["per_collection"] == {
+        "pendigits": {"readings": 50, "accuracy": 0.92, "writer_mean_accuracy": 0.95},
+        "UNIPEN": {"readings": 50, "accuracy": 0.98, "writer_mean_accuracy": 0.95}}
+    assert report["writer_mean_accuracy"] == 0.95
+    assert "pendigits: 92.00% of 50, 95.00% per writer  UNIPEN: 98.00% of 50" in format_report(report)
 
 
 def test_reading_on_several_processes_reads_exactly_what_one_does(drawn_digits):
