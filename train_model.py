@@ -37,6 +37,14 @@ def at_least_zero(text: str) -> int:
     return value
 
 
+def site_list(text: str) -> tuple[str, ...]:
+    """argparse type: comma-separated site names (`ced,ibm`)."""
+    sites = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not sites:
+        raise argparse.ArgumentTypeError("give one or more site names, comma-separated")
+    return sites
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -67,6 +75,10 @@ def parse_args(argv=None):
     parser.add_argument("--tuning-fold", type=at_least_one, default=1,
                         help="with --tuning: which fifth of the training writers to read (another "
                              "fold draws them with another hash salt, pendigits writer 1 or 2 by turn)")
+    parser.add_argument("--tuning-sites", type=site_list, default=(),
+                        help="with --tuning: read every training writer at these UNIPEN sites "
+                             "(comma-separated, e.g. ced,ibm) and leave the sites out of "
+                             "training, instead of a fold: how a site never seen fares")
     parser.add_argument("--augment-drawn", action=argparse.BooleanOptionalAction, default=False,
                         help="warp and re-stroke the drawn renderings in the training pipeline "
                              "too, as MNIST is (the default lets them in as the sketchpad "
@@ -96,6 +108,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.tuning_fold != 1 and not args.tuning:
         parser.error("--tuning-fold: only with --tuning (it chooses which writers a tuning run reads)")
+    if args.tuning_sites and not args.tuning:
+        parser.error("--tuning-sites: only with --tuning (it chooses which writers a tuning run reads)")
     return args
 
 
@@ -129,10 +143,15 @@ def main(argv=None) -> int:
 
     drawn = held_out = split = None
     if not args.no_drawn and args.drawn_data.is_dir():
-        drawn, held_out, split = training.prepare_drawings(
-            args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
-            limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers,
-            habits=not args.no_habits, tuning=args.tuning_fold if args.tuning else 0)
+        try:
+            drawn, held_out, split = training.prepare_drawings(
+                args.drawn_data, args.drawn_renders, args.seed, args.workers or None,
+                limit=DRY_RUN_DRAWINGS if args.dry_run else None, balance_writers=args.balance_writers,
+                habits=not args.no_habits, tuning=args.tuning_fold if args.tuning else 0,
+                tuning_sites=args.tuning_sites)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     else:
         print("Drawn digits: none (--no-drawn, or no folder at --drawn-data); MNIST alone.")
     print(f"Training on {len(x_train)} MNIST images"

@@ -13,6 +13,7 @@ same model) is scored on the same renderings for comparison.
     python benchmarks/drawn_digits.py --sketchpads acceptance    # issue 11's brush and size ranges
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
     python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
+    python benchmarks/drawn_digits.py --side tuning --sites ced,ibm --model /tmp/s/digitpad.tflite
 
 `--side tuning` reads the tuning writers (`digitpad.drawn.tuning_split`) for a model trained
 with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
@@ -62,6 +63,9 @@ def parse_args(argv=None):
     parser.add_argument("--fold", type=int, default=1,
                         help="with --side tuning: the tuning fold the model was trained for "
                              "(train_model.py --tuning-fold)")
+    parser.add_argument("--sites", type=lambda text: tuple(filter(None, text.split(","))), default=(),
+                        help="with --side tuning: the model was trained with --tuning-sites "
+                             "(comma-separated): read every training writer at these sites")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes that render the drawings")
     parser.add_argument("--errors", type=Path, default=None,
@@ -94,8 +98,17 @@ def main(argv=None) -> int:
     if not args.data.is_dir():
         print(f"skipped: no drawn digits at {args.data} (they live in ../shared/drawn-digits)")
         return 0
+    if args.sites and args.side != "tuning":
+        print("error: --sites: only with --side tuning", file=sys.stderr)
+        return 2
     train, held_out = split_by_writer(load_shared_drawings(args.data))
-    records = {"held-out": held_out, "train": train, "tuning": tuning_split(train, args.fold)[1]}[args.side]
+    records = {"held-out": held_out, "train": train}.get(args.side)
+    if args.side == "tuning":
+        try:
+            records = tuning_split(train, args.fold, sites=args.sites)[1]
+        except ValueError as error:
+            print(f"error: --sites: {error}", file=sys.stderr)
+            return 2
     try:
         model = load_model(args.model)
         baseline = load_model(args.baseline) if args.baseline else None

@@ -96,18 +96,27 @@ def tuning_pendigits(fold: int = 1) -> str:
     return TUNING_PENDIGITS[(fold - 1) % 2]
 
 
-def tuning_split(train, fold: int = 1):
+def tuning_split(train, fold: int = 1, sites=()):
     """The training side split again by writer, for choosing settings without the held-out
     writers: `train` → `(fit, tuning)`. Fold 1's tuning writers are pendigits writer 2 and a
     fifth of each UNIPEN site's training writers (first by SHA-256 of `"tuning:" + id`, at
     least one a site); fold `k > 1` salts the hash with `"tuning<k>:"` and reads pendigits
     writer 1 on even folds, so that a change can be checked on a second group of people.
+    With `sites`, the tuning writers are instead every training writer at those sites: how
+    people fare at a site (its tablets, its instructions) the run has never seen.
     A drawing that is also a tuning writer's under another name is left out of `fit`.
     A run on `fit` may be read on `tuning` as often as needed: the held-out writers stay
-    unread.
+    unread. Raises `ValueError` for a site with no training writers.
     """
-    salt = "tuning:" if fold == 1 else f"tuning{fold}:"
-    tuning_writers = _fifth_of_each_site((r["writer"] for r in train), {tuning_pendigits(fold)}, salt)
+    if sites:
+        known = {site_of(r["writer"]) for r in train}
+        if set(sites) - known:
+            raise ValueError(f"no training writers at site {', '.join(sorted(set(sites) - known))} "
+                             f"(the training side's sites: {', '.join(sorted(known))})")
+        tuning_writers = {r["writer"] for r in train if site_of(r["writer"]) in set(sites)}
+    else:
+        salt = "tuning:" if fold == 1 else f"tuning{fold}:"
+        tuning_writers = _fifth_of_each_site((r["writer"] for r in train), {tuning_pendigits(fold)}, salt)
     tuning = [r for r in train if r["writer"] in tuning_writers]
     tuning_ids = {r["id"] for r in tuning}
     fit = [r for r in train if r["writer"] not in tuning_writers and r["id"] not in tuning_ids]

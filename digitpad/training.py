@@ -159,16 +159,17 @@ def dry_run_slice(train, test, images: int):
 
 
 def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
-                     balance_writers=True, habits=True, tuning=0):
+                     balance_writers=True, habits=True, tuning=0, tuning_sites=()):
     """Load the shared pen drawings, split them by writer, and render the training side
     (`renders` per drawing on average; shared out by writer with `balance_writers`, see
     `digitpad.drawn.renders_by_writer`).
 
     Returns `((x, y), held_out_records, split_description)`; `limit` keeps that many drawings
     of each side (smoke tests). With `tuning`, a fold number (0: none), the training side is
-    split again (`digitpad.drawn.tuning_split`): the run fits on the rest and the records
-    returned for reading are the tuning writers', so the held-out writers are neither
-    trained on nor read.
+    split again (`digitpad.drawn.tuning_split`; with `tuning_sites`, every training writer
+    at those sites is read): the run fits on the rest and the records returned for reading
+    are the tuning writers', so the held-out writers are neither trained on nor read. Raises
+    `ValueError` for a tuning site with no training writers.
     """
     from digitpad.drawn import RENDER_CAP, load_excluded, load_shared_drawings, \
         render_training_set, renders_by_writer, split_by_writer, split_fingerprint, \
@@ -178,13 +179,16 @@ def prepare_drawings(folder, renders: int, seed: int, workers=None, limit=None,
     excluded = load_excluded()
     train, held_out = split_by_writer(records, excluded)
     if tuning:
-        train, held_out = tuning_split(train, fold=tuning)
+        train, held_out = tuning_split(train, fold=tuning, sites=tuning_sites)
     if limit:
         train, held_out = train[:limit], held_out[:limit]
     split = {
         "rule": "pendigits writers 3 and 4, and a fifth of each UNIPEN site's writers "
                 "(first by SHA-256 of the writer id), held out; see digitpad/drawn.py",
-        "read": f"tuning writers, fold {tuning} ({tuning_pendigits(tuning)} "
+        "read": ("tuning writers: every training writer at site " + ", ".join(tuning_sites)
+                 + " (sites left out of training; the held-out writers neither trained on nor read)")
+                if tuning and tuning_sites else
+                f"tuning writers, fold {tuning} ({tuning_pendigits(tuning)} "
                 "and a fifth of each site's training writers; the held-out writers neither "
                 "trained on nor read)" if tuning
                 else "held-out writers",

@@ -94,6 +94,19 @@ def test_a_second_tuning_fold_reads_other_people_by_the_same_rule():
     assert not second & {r["writer"] for r in held_out}
 
 
+def test_a_site_fold_reads_every_training_writer_of_its_sites_and_trains_on_none():
+    records = synthetic_records() + [{"id": f"pd-{w}", "label": 1, "writer": f"pendigits/{w}",
+                                      "strokes": [[[0, 0], [1, 1]]]} for w in range(1, 5)]
+    train, held_out = split_by_writer(records, excluded={})
+    fit, tuning = tuning_split(train, sites=("s2", "s5"))
+    assert {r["writer"] for r in tuning} == {r["writer"] for r in train if r["writer"].split("/")[0] in {"s2", "s5"}}
+    assert not {r["writer"].split("/")[0] for r in fit} & {"s2", "s5"} and fit
+    assert {r["writer"] for r in fit} | {r["writer"] for r in tuning} == {r["writer"] for r in train}
+    assert not {r["writer"] for r in tuning} & {r["writer"] for r in held_out}
+    with pytest.raises(ValueError, match=r"no training writers at site zz \(the training side's sites: pendigits, s1"):
+        tuning_split(train, sites=("s2", "zz"))
+
+
 def test_excluded_drawings_are_on_neither_side():
     records = synthetic_records()
     train, held_out = split_by_writer(records, excluded={"0-0-1": "a lone dot"})
@@ -322,6 +335,24 @@ def test_the_benchmark_renders_acceptance_sketchpads_on_request(drawn_folder):
                             cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert "× 1 renderings on acceptance sketchpads" in result.stdout and "\naccuracy " in result.stdout
+
+
+def test_the_benchmark_reads_a_site_fold_and_refuses_an_unknown_site(drawn_folder):
+    import subprocess
+    import sys
+
+    def bench(*args):
+        return subprocess.run([sys.executable, "benchmarks/drawn_digits.py", "--data", str(drawn_folder),
+                               "--mnist", "/nonexistent", "--renders", "1", *args],
+                              cwd=MODEL_DIR.parent, capture_output=True, text=True, timeout=180)
+
+    result = bench("--side", "tuning", "--sites", "pendigits")  # The fixture's training writers 1 and 2.
+    assert result.returncode == 0, result.stderr
+    assert "by 2 tuning writers" in result.stdout
+    for args, message in ((["--side", "tuning", "--sites", "zz"], "error: --sites: no training writers at site zz"),
+                          (["--sites", "pendigits"], "error: --sites: only with --side tuning")):
+        refused = bench(*args)
+        assert refused.returncode == 2 and refused.stderr.startswith(message) and "Traceback" not in refused.stderr
 
 
 def test_the_benchmark_will_not_draw_held_out_drawings(tmp_path):

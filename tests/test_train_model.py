@@ -81,6 +81,15 @@ def test_tuning_fits_and_reads_training_writers_only(tmp_path, dry_run_data, dra
     assert metrics["augment_drawn"] is ("--augment-drawn" in extra)
 
 
+def test_a_tuning_site_with_no_training_writers_is_one_line(tmp_path, dry_run_data, drawn_folder):
+    result = run_training("--data", dry_run_data, "--dry-run", "--out", tmp_path / "m.keras",
+                          "--drawn-data", drawn_folder, "--workers", 1, "--tuning", "--tuning-sites", "zz")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: no training writers at site zz (the training side's sites: pendigits)")
+    assert not (tmp_path / "m.keras").exists()
+
+
 def test_help_shows_every_default():
     result = run_training("--help")
     assert result.returncode == 0
@@ -96,6 +105,8 @@ def test_help_shows_every_default():
         (["--epochs", "0", "--data", "."], "--epochs: must be at least 1"),
         (["--drawn-renders", "-2", "--data", "."], "--drawn-renders: must be at least 1"),
         (["--tuning-fold", "2", "--data", "."], "--tuning-fold: only with --tuning"),
+        (["--tuning-sites", "ced", "--data", "."], "--tuning-sites: only with --tuning"),
+        (["--tuning", "--tuning-sites", ",", "--data", "."], "give one or more site names"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(args, message):
