@@ -14,6 +14,7 @@ same model) is scored on the same renderings for comparison.
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
     python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
     python benchmarks/drawn_digits.py --side tuning --sites ced,ibm --model /tmp/s/digitpad.tflite
+    python benchmarks/drawn_digits.py --side tuning --sites ced,ibm --within-fold 1 --model /tmp/s/digitpad.tflite --baseline /tmp/f1/digitpad.tflite
 
 `--side tuning` reads the tuning writers (`digitpad.drawn.tuning_split`) for a model trained
 with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
@@ -38,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digitpad.classify import classify_inputs  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.drawings import ACCEPTANCE_SKETCHPADS, contact_sheets, render_random  # noqa: E402
-from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, split_by_writer,  # noqa: E402
-                            split_fingerprint, tuning_split)
+from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, site_fold_within,  # noqa: E402
+                            split_by_writer, split_fingerprint, tuning_split)
 from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
                                  format_report, guesses_of, paired_comparison)
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model  # noqa: E402
@@ -66,6 +67,10 @@ def parse_args(argv=None):
     parser.add_argument("--sites", type=lambda text: tuple(filter(None, text.split(","))), default=(),
                         help="with --side tuning: the model was trained with --tuning-sites "
                              "(comma-separated): read every training writer at these sites")
+    parser.add_argument("--within-fold", type=int, default=0,
+                        help="with --sites: read only the sites' writers that tuning fold N also "
+                             "reads, so that --baseline can be that fold's model: the same people "
+                             "read within their site and as a site never seen (0: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes that render the drawings")
     parser.add_argument("--errors", type=Path, default=None,
@@ -101,11 +106,15 @@ def main(argv=None) -> int:
     if args.sites and args.side != "tuning":
         print("error: --sites: only with --side tuning", file=sys.stderr)
         return 2
+    if args.within_fold and not args.sites:
+        print("error: --within-fold: only with --sites", file=sys.stderr)
+        return 2
     train, held_out = split_by_writer(load_shared_drawings(args.data))
     records = {"held-out": held_out, "train": train}.get(args.side)
     if args.side == "tuning":
         try:
-            records = tuning_split(train, args.fold, sites=args.sites)[1]
+            records = (site_fold_within(train, args.sites, args.within_fold) if args.within_fold
+                       else tuning_split(train, args.fold, sites=args.sites)[1])
         except ValueError as error:
             print(f"error: --sites: {error}", file=sys.stderr)
             return 2

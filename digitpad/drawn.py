@@ -123,6 +123,14 @@ def tuning_split(train, fold: int = 1, sites=()):
     return fit, tuning
 
 
+def site_fold_within(train, sites, fold: int) -> list[dict]:
+    """The drawings of the training writers at `sites` whom tuning fold `fold` also reads:
+    people a `sites` run never saw a site-mate of, and a fold run read within their site, so
+    the two runs can read the very same people."""
+    fold_writers = {r["writer"] for r in tuning_split(train, fold)[1]}
+    return [r for r in tuning_split(train, sites=sites)[1] if r["writer"] in fold_writers]
+
+
 def load_excluded(path=EXCLUDED) -> dict[str, str]:
     """The drawings set aside as unreadable: `{id: reason}`."""
     path = Path(path)

@@ -10,7 +10,8 @@ import pytest
 
 from digitpad.drawn import (DEFAULT_FOLDER, EXCLUDED, HELD_OUT_PENDIGITS, held_out_writers,
                             load_excluded, load_shared_drawings, render_training_set,
-                            renders_by_writer, split_by_writer, split_fingerprint, tuning_split)
+                            renders_by_writer, site_fold_within, split_by_writer, split_fingerprint,
+                            tuning_split)
 from digitpad.evaluation import drawing_report, format_report
 from digitpad.habits import HABITS, as_arrays, habit_variant, join_strokes, warp_strokes
 from digitpad.inference import MODEL_DIR
@@ -103,6 +104,10 @@ def test_a_site_fold_reads_every_training_writer_of_its_sites_and_trains_on_none
     assert not {r["writer"].split("/")[0] for r in fit} & {"s2", "s5"} and fit
     assert {r["writer"] for r in fit} | {r["writer"] for r in tuning} == {r["writer"] for r in train}
     assert not {r["writer"] for r in tuning} & {r["writer"] for r in held_out}
+    for fold in (1, 2):  # The same people as fold k's run read within their site.
+        within = {r["writer"] for r in site_fold_within(train, ("s2", "s5"), fold)}
+        assert within == {r["writer"] for r in tuning} & {r["writer"] for r in tuning_split(train, fold)[1]}
+        assert within and within < {r["writer"] for r in tuning}
     with pytest.raises(ValueError, match=r"no training writers at site zz \(the training side's sites: pendigits, s1"):
         tuning_split(train, sites=("s2", "zz"))
 
@@ -349,8 +354,13 @@ def test_the_benchmark_reads_a_site_fold_and_refuses_an_unknown_site(drawn_folde
     result = bench("--side", "tuning", "--sites", "pendigits")  # The fixture's training writers 1 and 2.
     assert result.returncode == 0, result.stderr
     assert "by 2 tuning writers" in result.stdout
+    within = bench("--side", "tuning", "--sites", "pendigits", "--within-fold", "2")  # Fold 2 reads writer 1.
+    assert within.returncode == 0, within.stderr
+    writer_1 = sum(r["writer"] == "pendigits/1" for r in load_shared_drawings(drawn_folder))
+    assert f"\n{writer_1} drawings by 1 tuning writers" in "\n" + within.stdout
     for args, message in ((["--side", "tuning", "--sites", "zz"], "error: --sites: no training writers at site zz"),
-                          (["--sites", "pendigits"], "error: --sites: only with --side tuning")):
+                          (["--sites", "pendigits"], "error: --sites: only with --side tuning"),
+                          (["--side", "tuning", "--within-fold", "1"], "error: --within-fold: only with --sites")):
         refused = bench(*args)
         assert refused.returncode == 2 and refused.stderr.startswith(message) and "Traceback" not in refused.stderr
 
