@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from digitpad.data import load_mnist, sha256_of_arrays
-from digitpad.drawn import DEFAULT_FOLDER as DRAWN_FOLDER
+from digitpad.drawn import DEFAULT_FOLDER as DRAWN_FOLDER, site_list
 from digitpad.inference import DEFAULT_MODEL
 
 DRY_RUN_IMAGES = 512
@@ -35,14 +35,6 @@ def at_least_zero(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be at least 0")
     return value
-
-
-def site_list(text: str) -> tuple[str, ...]:
-    """argparse type: comma-separated site names (`ced,ibm`)."""
-    sites = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    if not sites:
-        raise argparse.ArgumentTypeError("give one or more site names, comma-separated")
-    return sites
 
 
 def parse_args(argv=None):

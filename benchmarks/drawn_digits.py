@@ -40,7 +40,7 @@ from digitpad.classify import classify_inputs  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.drawings import ACCEPTANCE_SKETCHPADS, contact_sheets, render_random  # noqa: E402
 from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, site_fold_within,  # noqa: E402
-                            split_by_writer, split_fingerprint, tuning_split)
+                            site_list, split_by_writer, split_fingerprint, tuning_split)
 from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
                                  format_report, guesses_of, paired_comparison)
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model  # noqa: E402
@@ -64,7 +64,7 @@ def parse_args(argv=None):
     parser.add_argument("--fold", type=int, default=1,
                         help="with --side tuning: the tuning fold the model was trained for "
                              "(train_model.py --tuning-fold)")
-    parser.add_argument("--sites", type=lambda text: tuple(filter(None, text.split(","))), default=(),
+    parser.add_argument("--sites", type=site_list, default=(),
                         help="with --side tuning: the model was trained with --tuning-sites "
                              "(comma-separated): read every training writer at these sites")
     parser.add_argument("--within-fold", type=int, default=0,

@@ -123,6 +123,16 @@ def tuning_split(train, fold: int = 1, sites=()):
     return fit, tuning
 
 
+def site_list(text: str) -> tuple[str, ...]:
+    """argparse type for `--tuning-sites` / `--sites`: comma-separated site names (`ced,ibm`)."""
+    import argparse
+
+    sites = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not sites:
+        raise argparse.ArgumentTypeError("give one or more site names, comma-separated")
+    return sites
+
+
 def site_fold_within(train, sites, fold: int) -> list[dict]:
     """The drawings of the training writers at `sites` whom tuning fold `fold` also reads:
     people a `sites` run never saw a site-mate of, and a fold run read within their site, so
