@@ -11,6 +11,7 @@ same model) is scored on the same renderings for comparison.
     python benchmarks/drawn_digits.py                 # about two minutes on 2 cores
     python benchmarks/drawn_digits.py --renders 1 --naive
     python benchmarks/drawn_digits.py --sketchpads acceptance    # issue 11's brush and size ranges
+    python benchmarks/drawn_digits.py --photos --baseline OLD.tflite   # written on paper, photographed
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
     python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
     python benchmarks/drawn_digits.py --side tuning --sites ced,ibm --model /tmp/s/digitpad.tflite
@@ -19,8 +20,10 @@ same model) is scored on the same renderings for comparison.
 `--side tuning` reads the tuning writers (`digitpad.drawn.tuning_split`) for a model trained
 with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
 to look at, for the training and tuning sides only: the held-out writers are never looked at.
-`--baseline OTHER` reads the very same renderings with a second model and prints the change
-from it to `--model`, with a 95% interval from resampling the writers: whether a change of
+`--photos` writes each drawing on paper and photographs it instead (`digitpad.paper`: JPEG,
+shadow, grain, blur, tilt, sometimes stored sideways) and reads the JPEG bytes as `python -m
+digitpad predict` reads a file. `--baseline OTHER` reads the very same renderings with a
+second model and prints the change from it to `--model`, with a 95% interval from resampling the writers: whether a change of
 recipe is more than the luck of who was in the sample (`digitpad.evaluation.paired_comparison`).
 """
 
@@ -81,6 +84,9 @@ def parse_args(argv=None):
                         help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
+    parser.add_argument("--photos", action="store_true",
+                        help="each rendering a photo of the digit written on paper, read as an "
+                             "uploaded file is, instead of a sketchpad")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -106,6 +112,10 @@ def main(argv=None) -> int:
     if args.sites and args.side != "tuning":
         print("error: --sites: only with --side tuning", file=sys.stderr)
         return 2
+    if args.photos and (args.naive or args.sketchpads != "app"):
+        print("error: --photos: not with --naive or --sketchpads (photos have no sketchpad)",
+              file=sys.stderr)
+        return 2
     if args.within_fold and not args.sites:
         print("error: --within-fold: only with --sites", file=sys.stderr)
         return 2
@@ -125,7 +135,8 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
-          f"× {args.renders} renderings on {args.sketchpads} sketchpads, model {model.path.name}, "
+          f"× {args.renders} {'photos on paper' if args.photos else f'renderings on {args.sketchpads} sketchpads'}, "
+          f"model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
     started = time.time()
 
@@ -135,10 +146,12 @@ def main(argv=None) -> int:
 
     sketchpads = ACCEPTANCE_SKETCHPADS if args.sketchpads == "acceptance" else {}
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
-                                             workers=args.workers, sketchpads=sketchpads)
+                                             workers=args.workers, sketchpads=sketchpads,
+                                             photos=args.photos)
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
-    print("\ndigitpad (same path as /predict): " + format_report(report))
+    path = "python -m digitpad predict" if args.photos else "/predict"
+    print(f"\ndigitpad (same path as {path}): " + format_report(report))
     if baseline:
         comparison = paired_comparison(labels, guesses_of(baseline, inputs), guesses, writers)
         print(f"\nchange from {args.baseline} to {args.model}: " + format_comparison(comparison))

@@ -15,7 +15,9 @@ import numpy as np
 
 from digitpad.classify import classify_inputs
 from digitpad.drawings import aspect_of, random_condition, render_strokes, sketchpad_value
+from digitpad.paper import photo_of_strokes
 from digitpad.preprocess import preprocess
+from digitpad.reading import open_image
 
 READ_BATCH = 256  # Readings classified in one call of the model.
 MIN_WRITER_DIGITS = 50  # Writers with fewer digits are too few to rank by accuracy.
@@ -30,11 +32,23 @@ def _model_input(task):
         return None
 
 
+def _photo_input(task):
+    """`(strokes, seed)` → the preprocessed input of a photo of the digit on paper, read from
+    its JPEG bytes as `python -m digitpad predict` reads a file; None for "no digit"."""
+    strokes, seed = task
+    try:
+        return preprocess(open_image(photo_of_strokes(strokes, np.random.default_rng(seed))))
+    except ValueError:
+        return None
+
+
 def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
-                   sketchpads=None):
+                   sketchpads=None, photos: bool = False):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
     place; seeded; `sketchpads` are ranges for `random_condition`, such as
-    `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does.
+    `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does. With
+    `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`),
+    read as an uploaded file is.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,
@@ -45,14 +59,19 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
     rng = np.random.default_rng(seed)
     total = len(records) * renders
     chosen = [records[index % len(records)] for index in range(total)]
-    tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))
-             for r in chosen]
+    if photos:
+        work = _photo_input
+        tasks = [(r["strokes"], int(rng.integers(2**63))) for r in chosen]
+    else:
+        work = _model_input
+        tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))
+                 for r in chosen]
     labels = np.asarray([int(r["label"]) for r in chosen])
     writers = np.asarray([str(r.get("writer", "")) for r in chosen])
     inputs = np.full((total, 28, 28, 1), np.nan, dtype=np.float32)  # NaN: "no digit".
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
     try:
-        images = pool.imap(_model_input, tasks, chunksize=32) if pool else map(_model_input, tasks)
+        images = pool.imap(work, tasks, chunksize=32) if pool else map(work, tasks)
         for index, image in enumerate(images):
             if image is not None:
                 inputs[index] = image

@@ -1,5 +1,6 @@
 """Photos and scans of digits on paper: through the CLI and the app's upload, as drawn."""
 
+import io
 import json
 import subprocess
 import sys
@@ -98,3 +99,29 @@ def test_upload_through_the_app_matches_the_cli(client, cli_answers):
     for path in PAPER[::25]:
         label = client.predict(handle_file(str(path)), api_name="/predict_upload")[0]
         assert label["label"] == cli_answers[path.name]["prediction"]
+
+
+def test_a_photo_of_strokes_is_a_seeded_jpeg_read_upright():
+    from digitpad.paper import photo_of_strokes
+
+    strokes = [[[0, 0], [0, 100]], [[-20, 80], [0, 100]]]  # A 1 with a flag, tablet y up.
+    jpeg = photo_of_strokes(strokes, np.random.default_rng(3), sideways=False)
+    assert jpeg[:2] == b"\xff\xd8" and jpeg == photo_of_strokes(strokes, np.random.default_rng(3), sideways=False)
+    upright = open_image(jpeg)
+    turned = photo_of_strokes(strokes, np.random.default_rng(3), sideways=True)
+    assert Image.open(io.BytesIO(turned)).getexif().get(0x0112) == 6
+    assert open_image(turned).size == upright.size  # Stored sideways, read back upright.
+    gray = np.asarray(upright.convert("L"), np.float32)
+    assert gray.min() < 0.6 * np.median(gray)  # Dark ink on lighter paper.
+
+
+def test_photos_of_drawings_are_read_through_the_upload_path(model, drawn_digits):
+    from digitpad.evaluation import drawing_inputs, guesses_of
+
+    records = drawn_digits[::5]
+    inputs, labels, _ = drawing_inputs(records, renders=1, seed=7, photos=True)
+    again, _, _ = drawing_inputs(records, renders=1, seed=7, photos=True, workers=2)
+    np.testing.assert_array_equal(inputs, again)  # Seeded per photo: workers change nothing.
+    sketchpads, _, _ = drawing_inputs(records, renders=1, seed=7)
+    assert not np.allclose(inputs, sketchpads)
+    assert np.mean(guesses_of(model, inputs) == labels) >= 0.9
