@@ -31,16 +31,58 @@ MAX_INK_FRACTION = 0.5  # More ink than background is noise or a photo, not a dr
 MIN_CONTRAST = 32  # Grey levels between background and ink below which nothing is ink.
 SPECK_FRACTION = 0.02  # Pieces smaller than this share of the largest are specks.
 MAX_PIECES = 60  # More separate pieces of ink than this (after specks) is noise, not writing.
+EDGE_KEEP = 0.25  # Ink along a photo's edge is dropped if at least this share of it is clear of the edge.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
 
     The background is the image's most common level (its median): a light background means
     dark ink, a dark one light ink. Ink is measured from the background towards the far end
-    of the range, so grey paper or a faint pen still gives full-strength strokes.
+    of the range, so grey paper or a faint pen still gives full-strength strokes. Under
+    uneven lighting (a deep shadow across a photographed page can take the median below
+    mid-grey) both readings are tried, and the one that finds less ink is kept: paper read
+    as light ink is most of the picture, strokes read as dark ink are a small part of it;
+    and ink along the picture's edge is dropped (`without_edge_pieces`).
     """
-    background = float(np.median(gray))
-    gray = flatten_background(gray, dark_ink=background >= 128)
+    dark_ink = float(np.median(gray)) >= 128
+    flat = flatten_background(gray, dark_ink)
+    ink = _ink_from_flat(flat)
+    if flat is not gray:  # Uneven lighting: the median alone may have the polarity wrong.
+        other = flatten_background(gray, not dark_ink)
+        other_ink = _ink_from_flat(other)
+        if (other_ink > INK_LEVEL).mean() < (ink > INK_LEVEL).mean():
+            flat, ink = other, other_ink
+        ink = without_edge_pieces(ink)
+    background = float(np.median(flat))
+    contrast = max(background - float(flat.min()), float(flat.max()) - background)
+    if contrast < MIN_CONTRAST:  # Too faint to be ink: JPEG noise or an empty page.
+        return np.zeros_like(flat, dtype=np.float32)
+    return ink
+
+
+def without_edge_pieces(ink: np.ndarray) -> np.ndarray:
+    """An `(H, W)` ink map without the pieces of ink that touch the picture's edge: in a photo
+    they are a shadow's rim, the table beyond the page or a corner the camera turned in, not
+    writing. Kept when the pieces clear of the edge hold under `EDGE_KEEP` of the ink (then
+    the digit itself runs off the picture)."""
+    from scipy import ndimage
+
+    mask = ink > INK_LEVEL
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count < 2:
+        return ink
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = edge[edge > 0]
+    if not len(edge):
+        return ink
+    at_edge = np.isin(labels, edge)
+    if (mask & ~at_edge).sum() < EDGE_KEEP * mask.sum():
+        return ink
+    return np.where(at_edge, 0.0, ink).astype(np.float32)
+
+
+def _ink_from_flat(gray: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] of an evenly lit `(H, W)` gray image, its polarity read from its median."""
     background = float(np.median(gray))
     if background >= 128:
         darkest = float(gray.min())
@@ -48,9 +90,6 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     else:
         brightest = float(gray.max())
         ink = (gray - background) / max(brightest - background, 1.0)
-    contrast = max(background - float(gray.min()), float(gray.max()) - background)
-    if contrast < MIN_CONTRAST:  # Too faint to be ink: JPEG noise or an empty page.
-        return np.zeros_like(gray, dtype=np.float32)
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
 
 

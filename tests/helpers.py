@@ -26,6 +26,21 @@ def draw(record, canvas_size=448, height=300, centre=None, radius=12) -> dict:
     return sketchpad_value(layer)
 
 
+def shadowed_page(record, depth, corner=False):
+    """The drawing in dark ink on a page that darkens by `depth` from left to right (a deep
+    shadow takes most of the page below mid-grey), with a dark wedge of table at the top
+    left if `corner`: `(H, W) uint8`."""
+    ink = draw(record)["composite"][:, :, 0].astype(np.float32) / 255  # 1 paper, 0 ink.
+    height, width = ink.shape
+    ramp = np.linspace(0, 1, width)[None, :]
+    page = 190 * (1 - depth * ramp) * np.ones((height, 1))
+    gray = page * ink + 30 * (1 - ink)
+    if corner:
+        ys, xs = np.indices(gray.shape)
+        gray[xs + ys < 60] = 40
+    return np.clip(gray, 0, 255).astype(np.uint8)
+
+
 def png_file(tmp_path, image, name="drawing.png", fmt="PNG") -> str:
     """Save an array or PIL image to `tmp_path/name`; returns the path as a string."""
     path = Path(tmp_path) / name

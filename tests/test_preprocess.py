@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import draw
+from helpers import draw, shadowed_page
 from digitpad.preprocess import (
     MNIST_STROKE_WIDTH,
     NoInkError,
     digit_stroke_width,
     preprocess,
+    without_edge_pieces,
 )
 from digitpad.reading import to_grayscale
 
@@ -144,3 +145,26 @@ def test_huge_image_is_refused_before_work():
 def test_not_an_image_is_a_value_error(bad):
     with pytest.raises(ValueError):
         preprocess(bad)
+
+
+@pytest.mark.parametrize("depth", [0.3, 0.7, 0.85])
+def test_a_deep_shadow_across_the_page_does_not_turn_the_ink_over(reference, depth):
+    record, expected = reference
+    gray = shadowed_page(record, depth)
+    if depth > 0.5:
+        assert np.median(gray) < 128  # The median alone would call this light ink on dark.
+    assert similarity(preprocess(gray), expected) > 0.95
+
+
+def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
+    record, expected = reference
+    assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95
+
+
+def test_a_digit_that_runs_off_the_picture_keeps_its_ink():
+    ink = np.zeros((100, 100), np.float32)
+    ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture ...
+    ink[80:83, 10:14] = 1.0  # ... and a speck clear of the edge.
+    assert (without_edge_pieces(ink) == ink).all()
+    ink[20:60, 20:25] = 1.0  # Now most of the ink is clear of the edge: the edge piece goes.
+    assert without_edge_pieces(ink)[0:70, 48:53].max() == 0 and without_edge_pieces(ink)[20:60, 20:25].min() == 1

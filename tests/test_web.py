@@ -14,7 +14,7 @@ from digitpad.classify import classify_inputs
 from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import NoInkError, preprocess
-from helpers import draw_on_page, needs_chromium, serve_folder, stroke_paths
+from helpers import draw_on_page, needs_chromium, serve_folder, shadowed_page, stroke_paths
 
 pytestmark = needs_chromium
 
@@ -190,3 +190,19 @@ def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
     assert len(differences) >= 295
     assert np.median(differences) <= 1.0 and np.mean(differences) <= 3.0
     assert same_digit / len(differences) >= 0.995
+
+
+def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
+    """Photos of pages under a deep shadow, some with the table in a corner: the polarity
+    choice and the edge-piece rule give the same inputs in the page as in Python."""
+    page, _ = visit()
+    rng = np.random.default_rng(12)
+    grays = [shadowed_page(drawn_digits[index * 7], float(rng.uniform(0.3, 0.85)), corner=index % 2 == 1)
+             for index in range(12)]
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    in_page = page.evaluate(READ_IN_PAGE, urls)
+    for gray, js in zip(grays, in_page):
+        assert "input" in js, js
+        python = preprocess(gray)[:, :, 0].ravel()
+        assert np.abs(np.asarray(js["input"]) - python).mean() <= 3.0
+

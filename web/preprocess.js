@@ -155,16 +155,54 @@ function min_max(data) {
 }
 
 export function ink_map(gray) {
-  let background = median(gray.data);
-  const flat = flatten_background(gray, background >= 128);
-  if (flat !== gray) background = median(flat.data); // Unchanged for a flat background.
-  gray = flat;
-  const [darkest, brightest] = min_max(gray.data);
-  const ink = picture(gray.h, gray.w);
+  const dark_ink = median(gray.data) >= 128;
+  let flat = flatten_background(gray, dark_ink);
+  let ink = ink_from_flat(flat);
+  if (flat !== gray) { // Uneven lighting: the median alone may have the polarity wrong.
+    const other = flatten_background(gray, !dark_ink);
+    const other_ink = ink_from_flat(other);
+    if (ink_share(other_ink) < ink_share(ink)) [flat, ink] = [other, other_ink];
+    ink = without_edge_pieces(ink);
+  }
+  const background = median(flat.data);
+  const [darkest, brightest] = min_max(flat.data);
   const contrast = Math.max(background - darkest, brightest - background);
-  if (contrast < C.MIN_CONTRAST) return ink; // Too faint to be ink.
+  if (contrast < C.MIN_CONTRAST) return picture(flat.h, flat.w); // Too faint to be ink.
+  return ink;
+}
+
+function ink_share(ink) {
+  let count = 0;
+  for (const v of ink.data) count += v > C.INK_LEVEL ? 1 : 0;
+  return count / ink.data.length;
+}
+
+export function without_edge_pieces(ink) {
+  const n = ink.data.length, h = ink.h, w = ink.w;
+  const mask = new Uint8Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
+  const [labels, sizes] = label_pieces(mask, h, w);
+  if (sizes.length < 2) return ink;
+  const edge = new Set();
+  for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
+  for (let y = 0; y < h; y++) edge.add(labels[y * w]).add(labels[y * w + w - 1]);
+  edge.delete(0);
+  if (!edge.size) return ink;
+  let clear = 0;
+  for (let i = 0; i < n; i++) clear += mask[i] && !edge.has(labels[i]) ? 1 : 0;
+  if (clear < C.EDGE_KEEP * total) return ink;
+  const out = picture(h, w);
+  for (let i = 0; i < n; i++) out.data[i] = edge.has(labels[i]) ? 0 : ink.data[i];
+  return out;
+}
+
+function ink_from_flat(gray) {
+  const background = median(gray.data);
+  const [darkest, brightest] = min_max(gray.data);
   const dark = background >= 128;
   const range = dark ? Math.max(background - darkest, 1) : Math.max(brightest - background, 1);
+  const ink = picture(gray.h, gray.w);
   for (let i = 0; i < ink.data.length; i++) {
     const value = dark ? (background - gray.data[i]) / range : (gray.data[i] - background) / range;
     ink.data[i] = Math.min(Math.max(value, 0), 1);
