@@ -15,7 +15,7 @@ import numpy as np
 
 from digitpad.classify import classify_inputs
 from digitpad.drawings import aspect_of, random_condition, render_strokes, sketchpad_value
-from digitpad.paper import photo_of_strokes
+from digitpad.paper import DEEP_SHADOW, photo_of_strokes
 from digitpad.preprocess import preprocess
 from digitpad.reading import open_image
 
@@ -33,11 +33,13 @@ def _model_input(task):
 
 
 def _photo_input(task):
-    """`(strokes, seed)` → the preprocessed input of a photo of the digit on paper, read from
-    its JPEG bytes as `python -m digitpad predict` reads a file; None for "no digit"."""
+    """`(strokes, seed)` → the preprocessed input of a photo of the digit on paper (shadows up
+    to `DEEP_SHADOW`), read from its JPEG bytes as `python -m digitpad predict` reads a file;
+    None for "no digit"."""
     strokes, seed = task
     try:
-        return preprocess(open_image(photo_of_strokes(strokes, np.random.default_rng(seed))))
+        jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW)
+        return preprocess(open_image(jpeg))
     except ValueError:
         return None
 

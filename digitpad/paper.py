@@ -21,10 +21,13 @@ from PIL import Image, ImageFilter
 from digitpad.drawings import render_strokes
 
 SIDEWAYS_CHANCE = 1 / 7  # Photos stored rotated, with the EXIF tag that turns them back.
+SHADOW = (0.2, 0.45)  # How much darker the far side of the page is (the fixtures' range).
+DEEP_SHADOW = (0.2, 0.7)  # The benchmark's: a phone's own shadow, a lamp to one side.
 
 
-def on_paper(ink: np.ndarray, rng) -> Image.Image:
-    """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper."""
+def on_paper(ink: np.ndarray, rng, shadow=SHADOW) -> Image.Image:
+    """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper, its far
+    side darker by a share drawn from `shadow`."""
     digit_h = ink.shape[0]
     size = int(digit_h / rng.uniform(0.35, 0.6))
     alpha = np.zeros((size, size), np.float32)
@@ -38,7 +41,7 @@ def on_paper(ink: np.ndarray, rng) -> Image.Image:
     angle = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:size, 0:size] / size
     ramp = (np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5)) + 0.5
-    gray = gray * (1 - rng.uniform(0.2, 0.45) * np.clip(ramp, 0, 1))  # A shadow across the page.
+    gray = gray * (1 - rng.uniform(*shadow) * np.clip(ramp, 0, 1))  # A shadow across the page.
     gray = gray + rng.normal(0, rng.uniform(3, 9), gray.shape)  # Paper grain and sensor noise.
     rgb = np.clip(gray[:, :, None] * tint, 0, 255).astype(np.uint8)
     image = Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2) * size / 400))
@@ -61,7 +64,7 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
     return out.getvalue()
 
 
-def photo_of_strokes(strokes, rng, sideways: bool | None = None) -> bytes:
+def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall, a pen 4–10% of
     its height wide) and photographed. `sideways=None` stores it turned one time in seven."""
     height = int(rng.uniform(120, 420))
@@ -71,7 +74,7 @@ def photo_of_strokes(strokes, rng, sideways: bool | None = None) -> bytes:
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)
     ink = alpha[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    image = on_paper(ink, rng)
+    image = on_paper(ink, rng, shadow)
     if sideways is None:
         sideways = bool(rng.random() < SIDEWAYS_CHANCE)
     return jpeg_bytes(image, rng, sideways)
