@@ -39,19 +39,21 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     The background is the image's most common level (its median): a light background means
     dark ink, a dark one light ink. Ink is measured from the background towards the far end
     of the range, so grey paper or a faint pen still gives full-strength strokes. Under
-    uneven lighting (a deep shadow across a photographed page can take the median below
-    mid-grey) both readings are tried, and the one that finds less ink is kept: paper read
-    as light ink is most of the picture, strokes read as dark ink are a small part of it;
-    and ink along the picture's edge is dropped (`without_edge_pieces`).
+    uneven lighting a dark median is checked: a deep shadow across a photographed page can
+    take it below mid-grey, and a shadowed page is far commoner than a lit blackboard. Dark
+    ink is read instead if that finds less ink (paper read as light ink is most of the
+    picture; strokes read as dark ink are a small part of it). Ink along the picture's edge
+    is then dropped (`without_edge_pieces`).
     """
     dark_ink = float(np.median(gray)) >= 128
     flat = flatten_background(gray, dark_ink)
     ink = _ink_from_flat(flat)
-    if flat is not gray:  # Uneven lighting: the median alone may have the polarity wrong.
-        other = flatten_background(gray, not dark_ink)
-        other_ink = _ink_from_flat(other)
-        if (other_ink > INK_LEVEL).mean() < (ink > INK_LEVEL).mean():
-            flat, ink = other, other_ink
+    if flat is not gray:  # Uneven lighting: a shadow can take a page's median below mid-grey.
+        if not dark_ink:
+            other = flatten_background(gray, True)
+            other_ink = _ink_from_flat(other)
+            if (other_ink > INK_LEVEL).mean() < (ink > INK_LEVEL).mean():
+                flat, ink = other, other_ink
         ink = without_edge_pieces(ink)
     background = float(np.median(flat))
     contrast = max(background - float(flat.min()), float(flat.max()) - background)

@@ -156,6 +156,14 @@ def test_a_deep_shadow_across_the_page_does_not_turn_the_ink_over(reference, dep
     assert similarity(preprocess(gray), expected) > 0.95
 
 
+@pytest.mark.parametrize("depth", [0.3, 0.5])
+def test_light_ink_on_an_unevenly_lit_dark_ground_stays_light(reference, depth):
+    record, expected = reference
+    gray = 255 - shadowed_page(record, depth)  # Chalk on a board, lit from one side.
+    assert np.median(gray) < 128
+    assert similarity(preprocess(gray), expected) > 0.95
+
+
 def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     record, expected = reference
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95

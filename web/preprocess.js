@@ -158,10 +158,12 @@ export function ink_map(gray) {
   const dark_ink = median(gray.data) >= 128;
   let flat = flatten_background(gray, dark_ink);
   let ink = ink_from_flat(flat);
-  if (flat !== gray) { // Uneven lighting: the median alone may have the polarity wrong.
-    const other = flatten_background(gray, !dark_ink);
-    const other_ink = ink_from_flat(other);
-    if (ink_share(other_ink) < ink_share(ink)) [flat, ink] = [other, other_ink];
+  if (flat !== gray) { // Uneven lighting: a shadow can take a page's median below mid-grey.
+    if (!dark_ink) {
+      const other = flatten_background(gray, true);
+      const other_ink = ink_from_flat(other);
+      if (ink_share(other_ink) < ink_share(ink)) [flat, ink] = [other, other_ink];
+    }
     ink = without_edge_pieces(ink);
   }
   const background = median(flat.data);
