@@ -31,7 +31,7 @@ MAX_INK_FRACTION = 0.5  # More ink than background is noise or a photo, not a dr
 MIN_CONTRAST = 32  # Grey levels between background and ink below which nothing is ink.
 SPECK_FRACTION = 0.02  # Pieces smaller than this share of the largest are specks.
 MAX_PIECES = 60  # More separate pieces of ink than this (after specks) is noise, not writing.
-EDGE_KEEP = 0.25  # Ink along a photo's edge is dropped if at least this share of it is clear of the edge.
+EDGE_DIGIT_SPAN = 0.1  # Ink along a photo's edge is dropped if a piece clear of it spans this share of the picture.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -65,8 +65,8 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 def without_edge_pieces(ink: np.ndarray) -> np.ndarray:
     """An `(H, W)` ink map without the pieces of ink that touch the picture's edge: in a photo
     they are a shadow's rim, the table beyond the page or a corner the camera turned in, not
-    writing. Kept when the pieces clear of the edge hold under `EDGE_KEEP` of the ink (then
-    the digit itself runs off the picture)."""
+    writing. Kept when no piece clear of the edge spans `EDGE_DIGIT_SPAN` of the picture's
+    longer side (then the digit itself runs off the picture)."""
     from scipy import ndimage
 
     mask = ink > INK_LEVEL
@@ -77,10 +77,12 @@ def without_edge_pieces(ink: np.ndarray) -> np.ndarray:
     edge = edge[edge > 0]
     if not len(edge):
         return ink
-    at_edge = np.isin(labels, edge)
-    if (mask & ~at_edge).sum() < EDGE_KEEP * mask.sum():
+    spans = [max(rows.stop - rows.start, cols.stop - cols.start)
+             for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1)
+             if label not in edge]
+    if max(spans, default=0) < EDGE_DIGIT_SPAN * max(ink.shape):
         return ink
-    return np.where(at_edge, 0.0, ink).astype(np.float32)
+    return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32)
 
 
 def _ink_from_flat(gray: np.ndarray) -> np.ndarray:

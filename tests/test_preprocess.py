@@ -169,10 +169,18 @@ def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95
 
 
+def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
+    ink = np.zeros((200, 200), np.float32)
+    ink[:, :30] = 1.0  # The desk beside the page: far more ink than the digit.
+    ink[60:140, 100:104] = 1.0  # A 1, clear of the edge.
+    cleaned = without_edge_pieces(ink)
+    assert cleaned[:, :30].max() == 0 and cleaned[60:140, 100:104].min() == 1
+
+
 def test_a_digit_that_runs_off_the_picture_keeps_its_ink():
     ink = np.zeros((100, 100), np.float32)
     ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture ...
     ink[80:83, 10:14] = 1.0  # ... and a speck clear of the edge.
     assert (without_edge_pieces(ink) == ink).all()
-    ink[20:60, 20:25] = 1.0  # Now most of the ink is clear of the edge: the edge piece goes.
+    ink[20:60, 20:25] = 1.0  # Now a piece clear of the edge is big enough to be the digit.
     assert without_edge_pieces(ink)[0:70, 48:53].max() == 0 and without_edge_pieces(ink)[20:60, 20:25].min() == 1

@@ -182,8 +182,7 @@ function ink_share(ink) {
 export function without_edge_pieces(ink) {
   const n = ink.data.length, h = ink.h, w = ink.w;
   const mask = new Uint8Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
+  for (let i = 0; i < n; i++) mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
   const [labels, sizes] = label_pieces(mask, h, w);
   if (sizes.length < 2) return ink;
   const edge = new Set();
@@ -191,9 +190,20 @@ export function without_edge_pieces(ink) {
   for (let y = 0; y < h; y++) edge.add(labels[y * w]).add(labels[y * w + w - 1]);
   edge.delete(0);
   if (!edge.size) return ink;
-  let clear = 0;
-  for (let i = 0; i < n; i++) clear += mask[i] && !edge.has(labels[i]) ? 1 : 0;
-  if (clear < C.EDGE_KEEP * total) return ink;
+  const top = new Array(sizes.length).fill(h), bottom = new Array(sizes.length).fill(-1);
+  const left = new Array(sizes.length).fill(w), right = new Array(sizes.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const k = labels[i] - 1;
+    if (k < 0) continue;
+    const y = Math.floor(i / w), x = i - y * w;
+    top[k] = Math.min(top[k], y); bottom[k] = Math.max(bottom[k], y);
+    left[k] = Math.min(left[k], x); right[k] = Math.max(right[k], x);
+  }
+  let span = 0;
+  for (let k = 0; k < sizes.length; k++) {
+    if (!edge.has(k + 1)) span = Math.max(span, bottom[k] - top[k] + 1, right[k] - left[k] + 1);
+  }
+  if (span < C.EDGE_DIGIT_SPAN * Math.max(h, w)) return ink;
   const out = picture(h, w);
   for (let i = 0; i < n; i++) out.data[i] = edge.has(labels[i]) ? 0 : ink.data[i];
   return out;
