@@ -23,8 +23,9 @@ to look at, for the training and tuning sides only: the held-out writers are nev
 `--photos` writes each drawing on paper and photographs it instead (`digitpad.paper`: JPEG,
 shadow, grain, blur, tilt, sometimes stored sideways) and reads the JPEG bytes as `python -m
 digitpad predict` reads a file. `--baseline OTHER` reads the very same renderings with a
-second model and prints the change from it to `--model`, with a 95% interval from resampling the writers: whether a change of
-recipe is more than the luck of who was in the sample (`digitpad.evaluation.paired_comparison`).
+second model and prints the change from it to `--model`, with a 95% interval from resampling
+the writers: whether a change of recipe is more than the luck of who was in the sample
+(`digitpad.evaluation.paired_comparison`).
 """
 
 import argparse
@@ -134,9 +135,9 @@ def main(argv=None) -> int:
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    readings = "photos on paper" if args.photos else f"renderings on {args.sketchpads} sketchpads"
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
-          f"× {args.renders} {'photos on paper' if args.photos else f'renderings on {args.sketchpads} sketchpads'}, "
-          f"model {model.path.name}, "
+          f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
     started = time.time()
 

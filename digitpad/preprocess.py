@@ -31,7 +31,7 @@ MAX_INK_FRACTION = 0.5  # More ink than background is noise or a photo, not a dr
 MIN_CONTRAST = 32  # Grey levels between background and ink below which nothing is ink.
 SPECK_FRACTION = 0.02  # Pieces smaller than this share of the largest are specks.
 MAX_PIECES = 60  # More separate pieces of ink than this (after specks) is noise, not writing.
-EDGE_DIGIT_SPAN = 0.1  # Ink along a photo's edge is dropped if a piece clear of it spans this share of the picture.
+EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.

@@ -183,4 +183,5 @@ def test_a_digit_that_runs_off_the_picture_keeps_its_ink():
     ink[80:83, 10:14] = 1.0  # ... and a speck clear of the edge.
     assert (without_edge_pieces(ink) == ink).all()
     ink[20:60, 20:25] = 1.0  # Now a piece clear of the edge is big enough to be the digit.
-    assert without_edge_pieces(ink)[0:70, 48:53].max() == 0 and without_edge_pieces(ink)[20:60, 20:25].min() == 1
+    cleaned = without_edge_pieces(ink)
+    assert cleaned[0:70, 48:53].max() == 0 and cleaned[20:60, 20:25].min() == 1

@@ -106,7 +106,8 @@ def test_a_photo_of_strokes_is_a_seeded_jpeg_read_upright():
 
     strokes = [[[0, 0], [0, 100]], [[-20, 80], [0, 100]]]  # A 1 with a flag, tablet y up.
     jpeg = photo_of_strokes(strokes, np.random.default_rng(3), sideways=False)
-    assert jpeg[:2] == b"\xff\xd8" and jpeg == photo_of_strokes(strokes, np.random.default_rng(3), sideways=False)
+    assert jpeg[:2] == b"\xff\xd8"
+    assert jpeg == photo_of_strokes(strokes, np.random.default_rng(3), sideways=False)  # Seeded.
     upright = open_image(jpeg)
     turned = photo_of_strokes(strokes, np.random.default_rng(3), sideways=True)
     assert Image.open(io.BytesIO(turned)).getexif().get(0x0112) == 6

@@ -205,4 +205,3 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
         assert "input" in js, js
         python = preprocess(gray)[:, :, 0].ravel()
         assert np.abs(np.asarray(js["input"]) - python).mean() <= 3.0
-
