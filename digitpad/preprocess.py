@@ -31,6 +31,10 @@ MAX_INK_FRACTION = 0.5  # More ink than background is noise or a photo, not a dr
 MIN_CONTRAST = 32  # Grey levels between background and ink below which nothing is ink.
 SPECK_FRACTION = 0.02  # Pieces smaller than this share of the largest are specks.
 MAX_PIECES = 60  # More separate pieces of ink than this (after specks) is noise, not writing.
+DRAWN_BACKGROUND = 0.5  # A drawing's background is one grey level over this share of it or more
+# (a thick brush can still look like uneven light); a photo's never is, and only a photo has a desk.
+DESK_RATIO = 0.8  # Background darker than this share of the page near it, and darker by
+DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow darkens it gradually.
 EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -42,19 +46,25 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     uneven lighting a dark median is checked: a deep shadow across a photographed page can
     take it below mid-grey, and a shadowed page is far commoner than a lit blackboard. Dark
     ink is read instead if that finds less ink (paper read as light ink is most of the
-    picture; strokes read as dark ink are a small part of it). Ink along the picture's edge
-    is then dropped (`without_edge_pieces`).
+    picture; strokes read as dark ink are a small part of it). In a photo (not a drawing,
+    whose background is one grey level), a desk beyond the page (`beyond_page`) is
+    background and the page's edge is kept sharp (`flatten_background`'s `page_edges`).
+    Ink along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
     dark_ink = float(np.median(gray)) >= 128
     flat = flatten_background(gray, dark_ink)
     ink = _ink_from_flat(flat)
-    if flat is not gray:  # Uneven lighting: a shadow can take a page's median below mid-grey.
-        if not dark_ink:
-            other = flatten_background(gray, True)
-            other_ink = _ink_from_flat(other)
-            if (other_ink > INK_LEVEL).mean() < (ink > INK_LEVEL).mean():
-                flat, ink = other, other_ink
-        ink = without_edge_pieces(ink)
+    if flat is not gray:  # Uneven lighting: a photo, perhaps with a desk beyond the page.
+        photo = float(np.mean(gray == np.median(gray))) < DRAWN_BACKGROUND
+        beyond = beyond_page(gray) if photo else np.zeros(gray.shape, bool)
+        if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
+            other = np.where(beyond, 255.0, flatten_background(gray, True))
+            if (_ink_from_flat(other)[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum():
+                dark_ink = True
+        if dark_ink:
+            flat = np.where(beyond, 255.0, flatten_background(gray, True, page_edges=photo)).astype(np.float32)
+            ink = _ink_from_flat(flat)
+        ink = without_edge_pieces(ink, beyond if dark_ink else None)
     background = float(np.median(flat))
     contrast = max(background - float(flat.min()), float(flat.max()) - background)
     if contrast < MIN_CONTRAST:  # Too faint to be ink: JPEG noise or an empty page.
@@ -62,18 +72,59 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return ink
 
 
-def without_edge_pieces(ink: np.ndarray) -> np.ndarray:
-    """An `(H, W)` ink map without the pieces of ink that touch the picture's edge: in a photo
-    they are a shadow's rim, the table beyond the page or a corner the camera turned in, not
-    writing. Kept when no piece clear of the edge spans `EDGE_DIGIT_SPAN` of the picture's
-    longer side (then the digit itself runs off the picture)."""
+def closed_picture(gray: np.ndarray):
+    """A `(H, W)` gray photo at about 256 px, and the same closed (a max filter, then a min
+    filter) with an odd window an eighth of its longer side wide: the strokes are wiped out,
+    and a page's edge or a desk beyond it stays where it is. Returns `(small, closed, window)`."""
     from scipy import ndimage
 
+    factor = max(1, max(gray.shape) // 256)
+    small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
+    window = (max(small.shape) // 8) | 1
+    return small, ndimage.minimum_filter(ndimage.maximum_filter(small, size=window), size=window), window
+
+
+def beyond_page(gray: np.ndarray) -> np.ndarray:
+    """Where a photo of dark ink on paper shows a desk beyond the page: `(H, W)` bool.
+
+    On the closed picture (`closed_picture`), what is darker than `DESK_RATIO` of the
+    brightest page within the window's reach, and by `DESK_STEP` grey levels, is desk (a
+    shadow darkens a page gradually, far less over such a distance), and so is a rim around
+    it. None is desk unless the rest is brighter than it by `DESK_STEP` (chalk on a board is
+    not a page on a desk).
+    """
+    from scipy import ndimage
+
+    height, width = gray.shape
+    small, closed, window = closed_picture(gray)
+    page = ndimage.maximum_filter(closed, size=2 * window + 1)
+    desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
+    if desk.any() and (desk.all() or not np.median(small[~desk]) > np.median(small[desk]) + DESK_STEP):
+        desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
+    desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
+    rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
+    cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.
+    return desk[rows[:, None], cols[None, :]]
+
+
+def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np.ndarray:
+    """An `(H, W)` ink map without the pieces of ink that touch the picture's edge, or the
+    desk beyond the page where `beyond` (bool, `(H, W)`) says so: in a photo they are a
+    shadow's rim, the desk's or a corner the camera turned in, not writing. Kept when no
+    piece clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side (then the digit
+    itself runs off the picture or the page); ink on the desk itself goes all the same."""
+    from scipy import ndimage
+
+    if beyond is not None:
+        ink = np.where(beyond, 0.0, ink).astype(np.float32)
     mask = ink > INK_LEVEL
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count < 2:
         return ink
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    if beyond is not None:
+        edge = np.concatenate([edge, labels[ndimage.maximum_filter(beyond, size=3)]])
+    edge = np.unique(edge)
     edge = edge[edge > 0]
     if not len(edge):
         return ink
@@ -130,12 +181,14 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
     return ink
 
 
-def flatten_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+def flatten_background(gray: np.ndarray, dark_ink: bool = True, page_edges: bool = False) -> np.ndarray:
     """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
 
     The background is estimated at low resolution by a max filter (min for light ink) that
     wipes out the strokes, then divided out. A flat background — every drawing made on the
-    canvas — is returned unchanged.
+    canvas — is returned unchanged. With `page_edges` (dark ink only), the estimate is held
+    to the closed picture (`closed_picture`), which keeps a page's edge where it is: near
+    it, the smooth estimate spills the page's brightness onto the desk, a rim of false ink.
     """
     from scipy import ndimage
 
@@ -149,6 +202,10 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
         return gray
     estimate = np.asarray(Image.fromarray(estimate).resize((width, height), Image.Resampling.BILINEAR))
     if dark_ink:
+        if page_edges:
+            closed = closed_picture(gray)[1]
+            estimate = np.minimum(estimate, np.asarray(
+                Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)))
         return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
     return np.clip((gray - estimate) / np.maximum(255.0 - estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
 

@@ -169,12 +169,32 @@ def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95
 
 
+@pytest.mark.parametrize("depth", [0.3, 0.6])
+def test_a_page_on_a_dark_desk_is_read_without_the_desks_edge(reference, depth):
+    """The page wholly in the picture, the desk all round it: the desk's rim is clear of the
+    picture's edge, and the lighting's estimate spills the page's brightness onto it."""
+    record, expected = reference
+    gray = shadowed_page(record, depth, desk=120)
+    assert similarity(preprocess(gray), expected) > 0.95
+
+
 def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
     ink = np.zeros((200, 200), np.float32)
     ink[:, :30] = 1.0  # The desk beside the page: far more ink than the digit.
     ink[60:140, 100:104] = 1.0  # A 1, clear of the edge.
     cleaned = without_edge_pieces(ink)
     assert cleaned[:, :30].max() == 0 and cleaned[60:140, 100:104].min() == 1
+
+
+def test_ink_against_the_desk_goes_with_it():
+    ink = np.zeros((200, 200), np.float32)
+    beyond = np.zeros((200, 200), bool)
+    beyond[:, 150:] = True  # The desk beyond the page.
+    ink[20:180, 146:150] = 1.0  # A rim along it, clear of the picture's edge.
+    ink[60:140, 60:64] = 1.0  # A 1 on the page.
+    assert without_edge_pieces(ink)[20:180, 146:150].min() == 1  # Only the desk tells them apart.
+    cleaned = without_edge_pieces(ink, beyond)
+    assert cleaned[20:180, 146:150].max() == 0 and cleaned[60:140, 60:64].min() == 1
 
 
 def test_a_digit_that_runs_off_the_picture_keeps_its_ink():

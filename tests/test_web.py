@@ -193,12 +193,13 @@ def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
 
 
 def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
-    """Photos of pages under a deep shadow, some with the table in a corner: the polarity
-    choice and the edge-piece rule give the same inputs in the page as in Python."""
+    """Photos of pages under a deep shadow, some with the table in a corner or the page on a
+    desk: the polarity choice, the desk and the edge-piece rule give the same inputs in the
+    page as in Python."""
     page, _ = visit()
     rng = np.random.default_rng(12)
-    grays = [shadowed_page(drawn_digits[index * 7], float(rng.uniform(0.3, 0.85)), corner=index % 2 == 1)
-             for index in range(12)]
+    grays = [shadowed_page(drawn_digits[index * 7], float(rng.uniform(0.3, 0.85)), corner=index % 3 == 1,
+                           desk=100 if index % 3 == 2 else 0) for index in range(12)]
     urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
     in_page = page.evaluate(READ_IN_PAGE, urls)
     for gray, js in zip(grays, in_page):

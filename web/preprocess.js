@@ -158,13 +158,22 @@ export function ink_map(gray) {
   const dark_ink = median(gray.data) >= 128;
   let flat = flatten_background(gray, dark_ink);
   let ink = ink_from_flat(flat);
-  if (flat !== gray) { // Uneven lighting: a shadow can take a page's median below mid-grey.
-    if (!dark_ink) {
-      const other = flatten_background(gray, true);
-      const other_ink = ink_from_flat(other);
-      if (ink_share(other_ink) < ink_share(ink)) [flat, ink] = [other, other_ink];
+  if (flat !== gray) { // Uneven lighting: a photo, perhaps with a desk beyond the page.
+    const level = median(gray.data);
+    let same = 0;
+    for (const v of gray.data) same += v === level ? 1 : 0;
+    const photo = same / gray.data.length < C.DRAWN_BACKGROUND; // A drawing's background is one grey level.
+    const beyond = photo ? beyond_page(gray) : new Uint8Array(gray.h * gray.w);
+    let dark = dark_ink;
+    if (!dark_ink) { // A shadow can take a page's median below mid-grey; so can a desk.
+      const other = off_the_desk(flatten_background(gray, true), beyond);
+      if (ink_count(ink_from_flat(other), beyond) < ink_count(ink, beyond)) dark = true;
     }
-    ink = without_edge_pieces(ink);
+    if (dark) {
+      flat = off_the_desk(flatten_background(gray, true, photo), beyond);
+      ink = ink_from_flat(flat);
+    }
+    ink = without_edge_pieces(ink, dark ? beyond : null);
   }
   const background = median(flat.data);
   const [darkest, brightest] = min_max(flat.data);
@@ -173,14 +182,60 @@ export function ink_map(gray) {
   return ink;
 }
 
-function ink_share(ink) {
+// Inked pixels, leaving out those where `beyond` (a mask of the picture's size) is set.
+function ink_count(ink, beyond = null) {
   let count = 0;
-  for (const v of ink.data) count += v > C.INK_LEVEL ? 1 : 0;
-  return count / ink.data.length;
+  for (let i = 0; i < ink.data.length; i++) count += ink.data[i] > C.INK_LEVEL && !(beyond && beyond[i]) ? 1 : 0;
+  return count;
 }
 
-export function without_edge_pieces(ink) {
+// The flattened picture with the desk (where `beyond` is set) made background.
+function off_the_desk(flat, beyond) {
+  const out = picture(flat.h, flat.w);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = beyond[i] ? 255 : flat.data[i];
+  return out;
+}
+
+// The photo at about 256 px, and the same closed (max, then min filter) with an odd window an
+// eighth of its longer side wide: strokes wiped out, a page's edge kept where it is.
+export function closed_picture(gray) {
+  const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 256));
+  const small = factor > 1 ? reduce(gray, factor) : gray;
+  const window = Math.floor(Math.max(small.h, small.w) / 8) | 1;
+  const closed = window_filter(window_filter(small, window, Math.max, -Infinity), window, Math.min, Infinity);
+  return [small, closed, window];
+}
+
+// A mask (Uint8Array, 1 = desk) of where a photo of dark ink on paper shows a desk beyond the page.
+export function beyond_page(gray) {
+  const [small, closed, window] = closed_picture(gray);
+  const near = window_filter(closed, 2 * window + 1, Math.max, -Infinity);
+  let desk = picture(small.h, small.w);
+  for (let i = 0; i < desk.data.length; i++) {
+    const c = closed.data[i], page = near.data[i];
+    desk.data[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
+  }
+  const on_desk = [], on_page = [];
+  for (let i = 0; i < desk.data.length; i++) (desk.data[i] ? on_desk : on_page).push(small.data[i]);
+  if (on_desk.length && (!on_page.length || !(median(on_page) > median(on_desk) + C.DESK_STEP))) {
+    return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
+  }
+  desk = window_filter(desk, 3, Math.max, -Infinity); // Its blurred edge too.
+  const out = new Uint8Array(gray.h * gray.w); // Back to full size, nearest neighbour.
+  for (let y = 0; y < gray.h; y++) {
+    const row = Math.floor(((y + 0.5) * small.h) / gray.h);
+    for (let x = 0; x < gray.w; x++) out[y * gray.w + x] = desk.data[row * small.w + Math.floor(((x + 0.5) * small.w) / gray.w)];
+  }
+  return out;
+}
+
+export function without_edge_pieces(ink, beyond = null) {
   const n = ink.data.length, h = ink.h, w = ink.w;
+  if (beyond) {
+    const cleared = picture(h, w);
+    for (let i = 0; i < n; i++) cleared.data[i] = beyond[i] ? 0 : ink.data[i];
+    ink = cleared;
+  }
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
   const [labels, sizes] = label_pieces(mask, h, w);
@@ -188,6 +243,21 @@ export function without_edge_pieces(ink) {
   const edge = new Set();
   for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
   for (let y = 0; y < h; y++) edge.add(labels[y * w]).add(labels[y * w + w - 1]);
+  if (beyond) { // Pieces next to the desk (within one pixel of it) go with the edge's.
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (!labels[y * w + x]) continue;
+        let near = false;
+        for (let dy = -1; dy <= 1 && !near; dy++) {
+          for (let dx = -1; dx <= 1 && !near; dx++) {
+            const yy = y + dy, xx = x + dx;
+            near = yy >= 0 && yy < h && xx >= 0 && xx < w && beyond[yy * w + xx] === 1;
+          }
+        }
+        if (near) edge.add(labels[y * w + x]);
+      }
+    }
+  }
   edge.delete(0);
   if (!edge.size) return ink;
   const top = new Array(sizes.length).fill(h), bottom = new Array(sizes.length).fill(-1);
@@ -249,7 +319,7 @@ function window_filter(image, size, combine, start) {
 }
 const add = (a, b) => a + b;
 
-export function flatten_background(gray, dark_ink = true) {
+export function flatten_background(gray, dark_ink = true, page_edges = false) {
   const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 64));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
@@ -258,6 +328,10 @@ export function flatten_background(gray, dark_ink = true) {
   const [lo, hi] = min_max(estimate.data);
   if (hi - lo < 24) return gray;
   estimate = resize(estimate, gray.w, gray.h, "bilinear");
+  if (dark_ink && page_edges) { // Held to the closed picture, which keeps a page's edge sharp.
+    const closed = resize(closed_picture(gray)[1], gray.w, gray.h, "bilinear");
+    for (let i = 0; i < estimate.data.length; i++) estimate.data[i] = Math.min(estimate.data[i], closed.data[i]);
+  }
   const out = picture(gray.h, gray.w);
   for (let i = 0; i < out.data.length; i++) {
     const e = estimate.data[i], g = gray.data[i];
