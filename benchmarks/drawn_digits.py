@@ -85,9 +85,10 @@ def parse_args(argv=None):
                         help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
-    parser.add_argument("--photos", action="store_true",
+    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk"], default=None,
                         help="each rendering a photo of the digit written on paper, read as an "
-                             "uploaded file is, instead of a sketchpad")
+                             "uploaded file is, instead of a sketchpad; desk: the page lies on a "
+                             "desk whose edge may show")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -135,7 +136,8 @@ def main(argv=None) -> int:
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    readings = "photos on paper" if args.photos else f"renderings on {args.sketchpads} sketchpads"
+    readings = {None: f"renderings on {args.sketchpads} sketchpads", "page": "photos on paper",
+                "desk": "photos on paper on a desk"}[args.photos]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -148,7 +150,7 @@ def main(argv=None) -> int:
     sketchpads = ACCEPTANCE_SKETCHPADS if args.sketchpads == "acceptance" else {}
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers, sketchpads=sketchpads,
-                                             photos=args.photos)
+                                             photos=bool(args.photos), desk=args.photos == "desk")
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     path = "python -m digitpad predict" if args.photos else "/predict"

@@ -36,21 +36,21 @@ def _photo_input(task):
     """`(strokes, seed)` → the preprocessed input of a photo of the digit on paper (shadows up
     to `DEEP_SHADOW`), read from its JPEG bytes as `python -m digitpad predict` reads a file;
     None for "no digit"."""
-    strokes, seed = task
+    strokes, seed, desk = task
     try:
-        jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW)
+        jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, desk=desk)
         return preprocess(open_image(jpeg))
     except ValueError:
         return None
 
 
 def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
-                   sketchpads=None, photos: bool = False):
+                   sketchpads=None, photos: bool = False, desk: bool = False):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
     place; seeded; `sketchpads` are ranges for `random_condition`, such as
     `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does. With
-    `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`),
-    read as an uploaded file is.
+    `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`; on a
+    desk whose edge may show if `desk`), read as an uploaded file is.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,
@@ -63,7 +63,7 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
     chosen = [records[index % len(records)] for index in range(total)]
     if photos:
         work = _photo_input
-        tasks = [(r["strokes"], int(rng.integers(2**63))) for r in chosen]
+        tasks = [(r["strokes"], int(rng.integers(2**63)), desk) for r in chosen]
     else:
         work = _model_input
         tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))

@@ -9,8 +9,9 @@ the held-out writers' digits through them.
     jpeg = photo_of_strokes(record["strokes"], np.random.default_rng(0))   # bytes
     preprocess(open_image(jpeg))   # what `python -m digitpad predict` does with a file
 
-Limits: the sheet is plain (no ruled lines, no page edge, no perspective), and the digit
-fills 35–60% of the picture, so these are easier than some real phone photos.
+Limits: the sheet is plain (no ruled lines, no perspective), its edge shows only with
+`desk=True`, and the digit fills 35–60% of the picture, so these are easier than some real
+phone photos.
 """
 
 import io
@@ -25,9 +26,26 @@ SHADOW = (0.2, 0.45)  # How much darker the far side of the page is (the fixture
 DEEP_SHADOW = (0.2, 0.7)  # The benchmark's: a phone's own shadow, a lamp to one side.
 
 
-def on_paper(ink: np.ndarray, rng, shadow=SHADOW) -> Image.Image:
+def on_a_desk(gray: np.ndarray, digit_box, rng):
+    """The `(size, size)` page `gray` as a sheet lying on a desk: on each side of the frame, 60%
+    of the time, the page's edge comes into view, anywhere from the frame's edge to 3% of the
+    frame short of the digit (`digit_box`: top, left, bottom, right), with the desk (grey level
+    20–150, grainy) beyond it. Returns the new gray and the desk's mask."""
+    size = gray.shape[0]
+    top, left, bottom, right = digit_box
+    level = rng.uniform(20, 150)
+    rows, cols = np.mgrid[0:size, 0:size]
+    desk = np.zeros(gray.shape, bool)
+    for room, beyond in ((top, rows), (left, cols), (size - bottom, size - 1 - rows), (size - right, size - 1 - cols)):
+        if rng.random() < 0.6:
+            desk |= beyond < rng.uniform(0, max(room - 0.03 * size, 1))
+    return np.where(desk, level + rng.normal(0, 6, gray.shape), gray), desk
+
+
+def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool = False) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper, its far
-    side darker by a share drawn from `shadow`."""
+    side darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose
+    edge may show (`on_a_desk`), and the corners the tilt turns in are the desk's."""
     digit_h = ink.shape[0]
     size = int(digit_h / rng.uniform(0.35, 0.6))
     alpha = np.zeros((size, size), np.float32)
@@ -38,6 +56,9 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW) -> Image.Image:
     tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 0.98)])
     ink_level = rng.uniform(15, 70)
     gray = paper * (1 - alpha) + ink_level * alpha
+    beyond = None
+    if desk:
+        gray, beyond = on_a_desk(gray, (top, left, top + ink.shape[0], left + ink.shape[1]), rng)
     angle = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:size, 0:size] / size
     ramp = (np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5)) + 0.5
@@ -45,7 +66,8 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW) -> Image.Image:
     gray = gray + rng.normal(0, rng.uniform(3, 9), gray.shape)  # Paper grain and sensor noise.
     rgb = np.clip(gray[:, :, None] * tint, 0, 255).astype(np.uint8)
     image = Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2) * size / 400))
-    fill = tuple(int(v) for v in np.asarray(image).reshape(-1, 3).mean(axis=0))
+    shown = np.asarray(image)[beyond] if beyond is not None and beyond.any() else np.asarray(image).reshape(-1, 3)
+    fill = tuple(int(v) for v in shown.mean(axis=0))
     image = image.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BICUBIC, fillcolor=fill)
     return image
 
@@ -64,9 +86,10 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
     return out.getvalue()
 
 
-def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW) -> bytes:
+def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW, desk: bool = False) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall, a pen 4–10% of
-    its height wide) and photographed. `sideways=None` stores it turned one time in seven."""
+    its height wide) and photographed, on a desk if `desk`. `sideways=None` stores it turned
+    one time in seven."""
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
                            rng.uniform(0.02, 0.05) * height)
@@ -74,7 +97,7 @@ def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW) 
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)
     ink = alpha[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    image = on_paper(ink, rng, shadow)
+    image = on_paper(ink, rng, shadow, desk)
     if sideways is None:
         sideways = bool(rng.random() < SIDEWAYS_CHANCE)
     return jpeg_bytes(image, rng, sideways)

@@ -126,3 +126,26 @@ def test_photos_of_drawings_are_read_through_the_upload_path(model, drawn_digits
     sketchpads, _, _ = drawing_inputs(records, renders=1, seed=7)
     assert not np.allclose(inputs, sketchpads)
     assert np.mean(guesses_of(model, inputs) == labels) >= 0.9
+
+
+def test_a_page_on_a_desk_shows_the_desk_beside_the_digit_never_over_it():
+    from digitpad.paper import on_a_desk
+
+    page, box = np.full((200, 200), 220.0), (80, 90, 140, 120)  # The digit's top, left, bottom, right.
+    shown = 0
+    for seed in range(20):
+        gray, desk = on_a_desk(page, box, np.random.default_rng(seed))
+        assert not desk[80 - 5 : 140 + 5, 90 - 5 : 120 + 5].any()  # 3% of the frame clear of it.
+        assert (gray[~desk] == 220).all() and (gray[desk] < 190).all()
+        shown += bool(desk.any())
+    assert shown >= 15
+
+
+def test_photos_of_pages_on_a_desk_are_read(model, drawn_digits):
+    from digitpad.evaluation import drawing_inputs, guesses_of
+
+    records = drawn_digits[::5]
+    inputs, labels, _ = drawing_inputs(records, renders=1, seed=7, photos=True, desk=True)
+    plain, _, _ = drawing_inputs(records, renders=1, seed=7, photos=True)
+    assert not np.allclose(inputs, plain)
+    assert np.mean(guesses_of(model, inputs) == labels) >= 0.9
