@@ -48,21 +48,25 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink is read instead if that finds less ink (paper read as light ink is most of the
     picture; strokes read as dark ink are a small part of it). In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
-    background and the page's edge is kept sharp (`flatten_background`'s `page_edges`).
+    background and the page's edge is kept sharp (`flatten_background`'s `closed`).
     Ink along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
-    dark_ink = float(np.median(gray)) >= 128
+    level = float(np.median(gray))
+    dark_ink = level >= 128
     flat = flatten_background(gray, dark_ink)
-    ink = _ink_from_flat(flat)
-    if flat is not gray:  # Uneven lighting: a photo, perhaps with a desk beyond the page.
-        photo = float(np.mean(gray == np.median(gray))) < DRAWN_BACKGROUND
-        beyond = beyond_page(gray) if photo else np.zeros(gray.shape, bool)
+    if flat is gray:
+        ink = _ink_from_flat(flat)
+    else:  # Uneven lighting: a photo, perhaps with a desk beyond the page.
+        closed = closed_picture(gray) if float(np.mean(gray == level)) < DRAWN_BACKGROUND else None
+        beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
+            ink = _ink_from_flat(flat)
             other = np.where(beyond, 255.0, flatten_background(gray, True))
             if (_ink_from_flat(other)[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum():
                 dark_ink = True
         if dark_ink:
-            flat = np.where(beyond, 255.0, flatten_background(gray, True, page_edges=photo)).astype(np.float32)
+            edges = closed[1] if closed else None
+            flat = np.where(beyond, 255.0, flatten_background(gray, True, edges)).astype(np.float32)
             ink = _ink_from_flat(flat)
         ink = without_edge_pieces(ink, beyond if dark_ink else None)
     background = float(np.median(flat))
@@ -73,32 +77,36 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 
 
 def closed_picture(gray: np.ndarray):
-    """A `(H, W)` gray photo at about 256 px, and the same closed (a max filter, then a min
+    """A `(H, W)` gray photo at about 128 px, and the same closed (a max filter, then a min
     filter) with an odd window an eighth of its longer side wide: the strokes are wiped out,
     and a page's edge or a desk beyond it stays where it is. Returns `(small, closed, window)`."""
     from scipy import ndimage
 
-    factor = max(1, max(gray.shape) // 256)
+    factor = max(1, max(gray.shape) // 128)
     small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
     window = (max(small.shape) // 8) | 1
     return small, ndimage.minimum_filter(ndimage.maximum_filter(small, size=window), size=window), window
 
 
-def beyond_page(gray: np.ndarray) -> np.ndarray:
+def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     """Where a photo of dark ink on paper shows a desk beyond the page: `(H, W)` bool.
 
-    On the closed picture (`closed_picture`), what is darker than `DESK_RATIO` of the
-    brightest page within the window's reach, and by `DESK_STEP` grey levels, is desk (a
-    shadow darkens a page gradually, far less over such a distance), and so is a rim around
-    it. None is desk unless the rest is brighter than it by `DESK_STEP` (chalk on a board is
-    not a page on a desk).
+    On the closed picture (`closed_picture(gray)`, or `closed` if given), what is darker than
+    `DESK_RATIO` of the brightest page within the window's reach, and by `DESK_STEP` grey
+    levels, is desk (a shadow darkens a page gradually, far less over such a distance) if it
+    reaches the picture's edge (a thick stroke's blob does not), and so is a rim around it.
+    None is desk unless the rest is brighter than it by `DESK_STEP` (chalk on a board is not
+    a page on a desk).
     """
     from scipy import ndimage
 
     height, width = gray.shape
-    small, closed, window = closed_picture(gray)
+    small, closed, window = closed or closed_picture(gray)
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
+    labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    desk = np.isin(labels, edge[edge > 0])
     if desk.any() and (desk.all() or not np.median(small[~desk]) > np.median(small[desk]) + DESK_STEP):
         desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
     desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
@@ -181,14 +189,14 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
     return ink
 
 
-def flatten_background(gray: np.ndarray, dark_ink: bool = True, page_edges: bool = False) -> np.ndarray:
+def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> np.ndarray:
     """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
 
     The background is estimated at low resolution by a max filter (min for light ink) that
     wipes out the strokes, then divided out. A flat background — every drawing made on the
-    canvas — is returned unchanged. With `page_edges` (dark ink only), the estimate is held
-    to the closed picture (`closed_picture`), which keeps a page's edge where it is: near
-    it, the smooth estimate spills the page's brightness onto the desk, a rim of false ink.
+    canvas — is returned unchanged. Given the picture `closed` (dark ink only; from
+    `closed_picture`), which keeps a page's edge where it is, the estimate is held to it: near
+    that edge, the smooth estimate spills the page's brightness onto the desk, a rim of false ink.
     """
     from scipy import ndimage
 
@@ -202,8 +210,7 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, page_edges: bool
         return gray
     estimate = np.asarray(Image.fromarray(estimate).resize((width, height), Image.Resampling.BILINEAR))
     if dark_ink:
-        if page_edges:
-            closed = closed_picture(gray)[1]
+        if closed is not None:
             estimate = np.minimum(estimate, np.asarray(
                 Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)))
         return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)

@@ -8,6 +8,7 @@ from helpers import draw, shadowed_page
 from digitpad.preprocess import (
     MNIST_STROKE_WIDTH,
     NoInkError,
+    beyond_page,
     digit_stroke_width,
     preprocess,
     without_edge_pieces,
@@ -184,6 +185,15 @@ def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
     ink[60:140, 100:104] = 1.0  # A 1, clear of the edge.
     cleaned = without_edge_pieces(ink)
     assert cleaned[:, :30].max() == 0 and cleaned[60:140, 100:104].min() == 1
+
+
+def test_the_desk_reaches_the_pictures_edge_and_a_blob_of_ink_does_not():
+    rng = np.random.default_rng(0)
+    gray = 200 + rng.normal(0, 4, (300, 300))  # A photo's page, with grain.
+    gray[:, :40] = 40 + rng.normal(0, 4, (300, 40))  # The desk along the left.
+    gray[120:200, 130:210] = 40  # Ink as wide as the closing's window: a filled loop.
+    beyond = beyond_page(gray.astype(np.float32))
+    assert beyond[:, :36].all() and not beyond[:, 60:].any()
 
 
 def test_ink_against_the_desk_goes_with_it():

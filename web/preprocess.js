@@ -155,22 +155,26 @@ function min_max(data) {
 }
 
 export function ink_map(gray) {
-  const dark_ink = median(gray.data) >= 128;
+  const level = median(gray.data);
+  const dark_ink = level >= 128;
   let flat = flatten_background(gray, dark_ink);
-  let ink = ink_from_flat(flat);
-  if (flat !== gray) { // Uneven lighting: a photo, perhaps with a desk beyond the page.
-    const level = median(gray.data);
+  let ink;
+  if (flat === gray) {
+    ink = ink_from_flat(flat);
+  } else { // Uneven lighting: a photo, perhaps with a desk beyond the page.
     let same = 0;
     for (const v of gray.data) same += v === level ? 1 : 0;
-    const photo = same / gray.data.length < C.DRAWN_BACKGROUND; // A drawing's background is one grey level.
-    const beyond = photo ? beyond_page(gray) : new Uint8Array(gray.h * gray.w);
+    // A drawing's background is one grey level; only a photo has a desk.
+    const closed = same / gray.data.length < C.DRAWN_BACKGROUND ? closed_picture(gray) : null;
+    const beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
     let dark = dark_ink;
     if (!dark_ink) { // A shadow can take a page's median below mid-grey; so can a desk.
+      ink = ink_from_flat(flat);
       const other = off_the_desk(flatten_background(gray, true), beyond);
       if (ink_count(ink_from_flat(other), beyond) < ink_count(ink, beyond)) dark = true;
     }
     if (dark) {
-      flat = off_the_desk(flatten_background(gray, true, photo), beyond);
+      flat = off_the_desk(flatten_background(gray, true, closed ? closed[1] : null), beyond);
       ink = ink_from_flat(flat);
     }
     ink = without_edge_pieces(ink, dark ? beyond : null);
@@ -196,10 +200,10 @@ function off_the_desk(flat, beyond) {
   return out;
 }
 
-// The photo at about 256 px, and the same closed (max, then min filter) with an odd window an
+// The photo at about 128 px, and the same closed (max, then min filter) with an odd window an
 // eighth of its longer side wide: strokes wiped out, a page's edge kept where it is.
 export function closed_picture(gray) {
-  const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 256));
+  const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 128));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const window = Math.floor(Math.max(small.h, small.w) / 8) | 1;
   const closed = window_filter(window_filter(small, window, Math.max, -Infinity), window, Math.min, Infinity);
@@ -207,14 +211,21 @@ export function closed_picture(gray) {
 }
 
 // A mask (Uint8Array, 1 = desk) of where a photo of dark ink on paper shows a desk beyond the page.
-export function beyond_page(gray) {
-  const [small, closed, window] = closed_picture(gray);
+export function beyond_page(gray, closed_parts = null) {
+  const [small, closed, window] = closed_parts || closed_picture(gray);
   const near = window_filter(closed, 2 * window + 1, Math.max, -Infinity);
   let desk = picture(small.h, small.w);
-  for (let i = 0; i < desk.data.length; i++) {
+  const dark = new Uint8Array(small.h * small.w);
+  for (let i = 0; i < dark.length; i++) {
     const c = closed.data[i], page = near.data[i];
-    desk.data[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
+    dark[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
   }
+  const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge.
+  const edge = new Set();
+  for (let x = 0; x < small.w; x++) edge.add(labels[x]).add(labels[(small.h - 1) * small.w + x]);
+  for (let y = 0; y < small.h; y++) edge.add(labels[y * small.w]).add(labels[y * small.w + small.w - 1]);
+  edge.delete(0);
+  for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [], on_page = [];
   for (let i = 0; i < desk.data.length; i++) (desk.data[i] ? on_desk : on_page).push(small.data[i]);
   if (on_desk.length && (!on_page.length || !(median(on_page) > median(on_desk) + C.DESK_STEP))) {
@@ -319,7 +330,7 @@ function window_filter(image, size, combine, start) {
 }
 const add = (a, b) => a + b;
 
-export function flatten_background(gray, dark_ink = true, page_edges = false) {
+export function flatten_background(gray, dark_ink = true, closed = null) {
   const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 64));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
@@ -328,9 +339,9 @@ export function flatten_background(gray, dark_ink = true, page_edges = false) {
   const [lo, hi] = min_max(estimate.data);
   if (hi - lo < 24) return gray;
   estimate = resize(estimate, gray.w, gray.h, "bilinear");
-  if (dark_ink && page_edges) { // Held to the closed picture, which keeps a page's edge sharp.
-    const closed = resize(closed_picture(gray)[1], gray.w, gray.h, "bilinear");
-    for (let i = 0; i < estimate.data.length; i++) estimate.data[i] = Math.min(estimate.data[i], closed.data[i]);
+  if (dark_ink && closed) { // Held to the closed picture, which keeps a page's edge sharp.
+    const sharp = resize(closed, gray.w, gray.h, "bilinear");
+    for (let i = 0; i < estimate.data.length; i++) estimate.data[i] = Math.min(estimate.data[i], sharp.data[i]);
   }
   const out = picture(gray.h, gray.w);
   for (let i = 0; i < out.data.length; i++) {
