@@ -33,8 +33,8 @@ def _model_input(task):
 
 
 def _photo_input(task):
-    """`(strokes, seed)` → the preprocessed input of a photo of the digit on paper (shadows up
-    to `DEEP_SHADOW`), read from its JPEG bytes as `python -m digitpad predict` reads a file;
+    """`(strokes, seed, desk)` → the preprocessed input of a photo of the digit on paper
+    (shadows up to `DEEP_SHADOW`; on a desk if `desk`), read from its JPEG bytes as `python -m digitpad predict` reads a file;
     None for "no digit"."""
     strokes, seed, desk = task
     try:

@@ -105,14 +105,19 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    desk = np.isin(labels, edge[edge > 0])
+    desk = np.isin(labels, _edge_labels(labels))
     if desk.any() and (desk.all() or not np.median(small[~desk]) > np.median(small[desk]) + DESK_STEP):
         desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
     desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
     cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.
     return desk[rows[:, None], cols[None, :]]
+
+
+def _edge_labels(labels: np.ndarray) -> np.ndarray:
+    """The piece labels (above 0) along the edge of an `(H, W)` label array."""
+    found = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return found[found > 0]
 
 
 def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np.ndarray:
@@ -129,11 +134,10 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count < 2:
         return ink
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    if beyond is not None:
-        edge = np.concatenate([edge, labels[ndimage.maximum_filter(beyond, size=3)]])
-    edge = np.unique(edge)
-    edge = edge[edge > 0]
+    edge = _edge_labels(labels)
+    if beyond is not None:  # Pieces next to the desk go with the edge's.
+        near = labels[ndimage.maximum_filter(beyond, size=3)]
+        edge = np.union1d(edge, near[near > 0])
     if not len(edge):
         return ink
     spans = [max(rows.stop - rows.start, cols.stop - cols.start)

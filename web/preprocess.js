@@ -221,10 +221,7 @@ export function beyond_page(gray, closed_parts = null) {
     dark[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
   }
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge.
-  const edge = new Set();
-  for (let x = 0; x < small.w; x++) edge.add(labels[x]).add(labels[(small.h - 1) * small.w + x]);
-  for (let y = 0; y < small.h; y++) edge.add(labels[y * small.w]).add(labels[y * small.w + small.w - 1]);
-  edge.delete(0);
+  const edge = edge_labels(labels, small.h, small.w);
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [], on_page = [];
   for (let i = 0; i < desk.data.length; i++) (desk.data[i] ? on_desk : on_page).push(small.data[i]);
@@ -240,6 +237,15 @@ export function beyond_page(gray, closed_parts = null) {
   return out;
 }
 
+// The piece labels (above 0) along the edge of an h × w label array, as a Set.
+function edge_labels(labels, h, w) {
+  const edge = new Set();
+  for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
+  for (let y = 0; y < h; y++) edge.add(labels[y * w]).add(labels[y * w + w - 1]);
+  edge.delete(0);
+  return edge;
+}
+
 export function without_edge_pieces(ink, beyond = null) {
   const n = ink.data.length, h = ink.h, w = ink.w;
   if (beyond) {
@@ -251,25 +257,11 @@ export function without_edge_pieces(ink, beyond = null) {
   for (let i = 0; i < n; i++) mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
   const [labels, sizes] = label_pieces(mask, h, w);
   if (sizes.length < 2) return ink;
-  const edge = new Set();
-  for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
-  for (let y = 0; y < h; y++) edge.add(labels[y * w]).add(labels[y * w + w - 1]);
-  if (beyond) { // Pieces next to the desk (within one pixel of it) go with the edge's.
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (!labels[y * w + x]) continue;
-        let near = false;
-        for (let dy = -1; dy <= 1 && !near; dy++) {
-          for (let dx = -1; dx <= 1 && !near; dx++) {
-            const yy = y + dy, xx = x + dx;
-            near = yy >= 0 && yy < h && xx >= 0 && xx < w && beyond[yy * w + xx] === 1;
-          }
-        }
-        if (near) edge.add(labels[y * w + x]);
-      }
-    }
+  const edge = edge_labels(labels, h, w);
+  if (beyond) { // Pieces next to the desk go with the edge's.
+    const near = window_filter(picture(h, w, Float32Array.from(beyond)), 3, Math.max, -Infinity);
+    for (let i = 0; i < n; i++) if (near.data[i] && labels[i]) edge.add(labels[i]);
   }
-  edge.delete(0);
   if (!edge.size) return ink;
   const top = new Array(sizes.length).fill(h), bottom = new Array(sizes.length).fill(-1);
   const left = new Array(sizes.length).fill(w), right = new Array(sizes.length).fill(-1);
