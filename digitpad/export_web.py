@@ -34,7 +34,8 @@ RUNTIME = {  # What the page needs of the npm packages, and where it goes in the
 CONSTANTS = {  # Module → the constants the page shares with it.
     "digitpad.preprocess": ["READ_SIZE", "WORK_SIZE", "BOX_SIZE", "FIELD_SIZE", "MNIST_STROKE_WIDTH",
                  "INK_LEVEL", "FAINT_LEVEL", "MIN_INK_PIXELS", "MIN_INK_SPAN", "MAX_INK_FRACTION",
-                 "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "DESK_RATIO", "DESK_STEP", "EDGE_DIGIT_SPAN"],
+                 "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "DESK_RATIO", "DESK_STEP",
+                 "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN"],
     "digitpad.classify": ["UNSURE_BELOW"],
     "digitpad.reading": ["MAX_PIXELS"],
 }

@@ -13,7 +13,8 @@ from PIL import Image
 from digitpad.classify import classify_inputs
 from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
-from digitpad.preprocess import NoInkError, preprocess
+from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, preprocess
+from digitpad.reading import to_grayscale
 from helpers import draw_on_page, needs_chromium, serve_folder, shadowed_page, stroke_paths
 
 pytestmark = needs_chromium
@@ -193,16 +194,37 @@ def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
 
 
 def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
-    """Photos of pages under a deep shadow, some with the table in a corner or the page on a
-    desk: the polarity choice, the desk and the edge-piece rule give the same inputs in the
-    page as in Python."""
+    """Photos of pages under a deep shadow, some with the table in a corner, the page on a
+    desk, or a lit wedge beyond the shadowed side: the polarity choice, the desk (and its sharp
+    edge) and the edge-piece rule give the same inputs in the page as in Python."""
     page, _ = visit()
     rng = np.random.default_rng(12)
-    grays = [shadowed_page(drawn_digits[index * 7], float(rng.uniform(0.3, 0.85)), corner=index % 3 == 1,
-                           desk=100 if index % 3 == 2 else 0) for index in range(12)]
+    grays = [shadowed_page(drawn_digits[index * 7 % len(drawn_digits)], float(rng.uniform(0.3, 0.85)), corner=index % 4 == 1,
+                           desk=100 if index % 4 == 2 else 0, lit_corner=160 if index % 4 == 3 else 0)
+             for index in range(16)]
     urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
     in_page = page.evaluate(READ_IN_PAGE, urls)
-    for gray, js in zip(grays, in_page):
+    desks = page.evaluate(DESK_IN_PAGE, urls)
+    for gray, js, desk in zip(grays, in_page, desks):
         assert "input" in js, js
         python = preprocess(gray)[:, :, 0].ravel()
         assert np.abs(np.asarray(js["input"]) - python).mean() <= 3.0
+        assert desk == beyond_page(to_grayscale(gray, max_side=READ_SIZE)).sum(axis=1).tolist()
+    assert sum(map(sum, desks)) > 0  # Some pages are on a desk.
+
+
+DESK_IN_PAGE = """async (urls) => {
+  const {beyond_page, to_grayscale} = await import('./preprocess.js');
+  const {READ_SIZE} = await import('./constants.js');
+  const rows = [];
+  for (const url of urls) {
+    const bitmap = await createImageBitmap(await (await fetch(url)).blob(),
+                                           {colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
+    const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    const gray = to_grayscale(context.getImageData(0, 0, bitmap.width, bitmap.height), READ_SIZE);
+    const desk = beyond_page(gray);
+    rows.push(Array.from({length: gray.h}, (_, y) => desk.subarray(y * gray.w, (y + 1) * gray.w).reduce((a, b) => a + b, 0)));
+  }
+  return rows;
+}"""

@@ -220,8 +220,8 @@ export function beyond_page(gray, closed_parts = null) {
     const c = closed.data[i], page = near.data[i];
     dark[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
   }
-  const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge.
-  const edge = edge_labels(labels, small.h, small.w);
+  const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
+  const edge = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [], on_page = [];
   for (let i = 0; i < desk.data.length; i++) (desk.data[i] ? on_desk : on_page).push(small.data[i]);
@@ -235,6 +235,35 @@ export function beyond_page(gray, closed_parts = null) {
     for (let x = 0; x < gray.w; x++) out[y * gray.w + x] = desk.data[row * small.w + Math.floor(((x + 0.5) * small.w) / gray.w)];
   }
   return out;
+}
+
+// The candidates (a Set of labels of dark pieces) that meet the page, the largest piece of
+// what is not dark, at a sharp edge: the closed picture SHARP_REACH pixels on towards the
+// middle brighter by half DESK_STEP, along SHARP_SHARE of the piece's border with the page.
+function sharp_pieces(labels, candidates, closed) {
+  const h = closed.h, w = closed.w, n = h * w;
+  if (!candidates.size) return candidates;
+  const rest = new Uint8Array(n);
+  for (let i = 0; i < n; i++) rest[i] = candidates.has(labels[i]) ? 0 : 1;
+  const [pieces, sizes] = label_pieces(rest, h, w);
+  if (!sizes.length) return new Set();
+  const largest = 1 + sizes.indexOf(Math.max(...sizes));
+  const page = picture(h, w);
+  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === largest ? 1 : 0;
+  const near = window_filter(page, 3, Math.max, -Infinity);
+  const count = new Map(), sharp = new Map();
+  for (let i = 0; i < n; i++) {
+    if (rest[i] || !near.data[i]) continue;
+    const y = Math.floor(i / w), x = i - y * w;
+    const dy = (h - 1) / 2 - y, dx = (w - 1) / 2 - x;
+    const far = Math.max(Math.sqrt(dy * dy + dx * dx), 1);
+    const on_y = Math.min(Math.max(Math.floor(y + (C.SHARP_REACH * dy) / far + 0.5), 0), h - 1);
+    const on_x = Math.min(Math.max(Math.floor(x + (C.SHARP_REACH * dx) / far + 0.5), 0), w - 1);
+    const rise = Math.fround(closed.data[on_y * w + on_x] - closed.data[i]);
+    count.set(labels[i], (count.get(labels[i]) || 0) + 1);
+    sharp.set(labels[i], (sharp.get(labels[i]) || 0) + (rise >= C.DESK_STEP / 2 ? 1 : 0));
+  }
+  return new Set([...candidates].filter((k) => (sharp.get(k) || 0) / Math.max(count.get(k) || 0, 1) >= C.SHARP_SHARE));
 }
 
 // The piece labels (above 0) along the edge of an h × w label array, as a Set.
