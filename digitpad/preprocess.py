@@ -36,7 +36,7 @@ DRAWN_BACKGROUND = 0.5  # A drawing's background is one grey level over this sha
 DESK_RATIO = 0.8  # Background darker than this share of the page near it, and darker by
 DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow darkens it gradually.
 SHARP_REACH = 3  # A desk meets the page at a sharp edge: the page this many pixels (of the
-SHARP_SHARE = 0.25  # ~128-px closed picture) on towards the middle, along this share of its border.
+SHARP_SHARE = 0.25  # ~128-px closed picture) on towards its centre, along this share of its border.
 EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -98,18 +98,20 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     levels, is desk (a shadow darkens a page gradually, far less over such a distance) if it
     reaches the picture's edge (a thick stroke's blob does not) and meets the page at a sharp
     edge with the page towards the middle (`_sharp_pieces`), and so is a rim around it.
-    None is desk unless the rest is brighter than it by `DESK_STEP` (chalk on a board is not
-    a page on a desk).
+    None is desk unless the page beside those sharp edges is brighter than it by `DESK_STEP`
+    (chalk on a board is not a page on a desk). The page beside it, not all the rest: the rest
+    holds the part of a wide desk that lies beyond the page's reach.
     """
     from scipy import ndimage
 
     height, width = gray.shape
-    small, closed, window = closed or closed_picture(gray)
+    _, closed, window = closed or closed_picture(gray)
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
-    desk = np.isin(labels, _sharp_pieces(labels, _edge_labels(labels), closed))
-    if desk.any() and (desk.all() or not np.median(small[~desk]) > np.median(small[desk]) + DESK_STEP):
+    kept, beside = _sharp_pieces(labels, _edge_labels(labels), closed)
+    desk = np.isin(labels, kept)
+    if desk.any() and (desk.all() or not np.median(beside) > np.median(closed[desk]) + DESK_STEP):
         desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
     desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
@@ -117,29 +119,31 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     return desk[rows[:, None], cols[None, :]]
 
 
-def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray) -> np.ndarray:
+def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray):
     """The `candidates` (labels of dark pieces in `labels`) that meet the page at a sharp edge,
-    the page being on the side of the picture's middle.
+    the page being on the side of its own middle; and the closed picture's levels on the
+    page's side of those sharp edges. Returns `(labels kept, levels)`.
 
-    The page is the largest piece of what is not dark (a desk too deep for the page to be
-    within reach is another). Along a piece's border with it, the edge is sharp where the
-    closed picture, `SHARP_REACH` pixels on towards the middle, is brighter by half `DESK_STEP`.
-    A desk's is, along much of its border; the dark end of a shadow meets the page along a
-    gradual slope, and where it meets something brighter beyond it (a lit surface, a corner)
-    the brighter side faces away from the middle.
+    The page is the piece of what is not dark that holds its brightest point (a desk too deep
+    for the page to be within reach is another piece, and can be larger). Along a piece's border with it, the edge is sharp where the
+    closed picture, `SHARP_REACH` pixels on towards the page's centre, is brighter by half
+    `DESK_STEP`. A desk's is, along much of its border; the dark end of a shadow meets the page
+    along a gradual slope, and where it meets something brighter beyond it (a lit surface, a
+    corner) the brighter side faces away from the page's centre.
     """
     from scipy import ndimage
 
     if not len(candidates):
-        return candidates
+        return candidates, closed[:0, 0]
     dark = np.isin(labels, candidates)
     rest, count = ndimage.label(~dark, structure=np.ones((3, 3)))
     if not count:
-        return candidates[:0]
-    page = rest == 1 + int(np.argmax(np.bincount(rest.ravel())[1:]))
+        return candidates[:0], closed[:0, 0]
+    page = rest == rest.flat[int(np.argmax(np.where(rest > 0, closed, -np.inf)))]
     ys, xs = np.nonzero(dark & ndimage.maximum_filter(page, size=3))
     height, width = closed.shape
-    dy, dx = (height - 1) / 2 - ys, (width - 1) / 2 - xs
+    page_ys, page_xs = np.nonzero(page)
+    dy, dx = int(page_ys.sum()) / len(page_ys) - ys, int(page_xs.sum()) / len(page_xs) - xs
     far = np.maximum(np.sqrt(dy * dy + dx * dx), 1.0)
     on_y = np.clip(np.floor(ys + SHARP_REACH * dy / far + 0.5), 0, height - 1).astype(int)
     on_x = np.clip(np.floor(xs + SHARP_REACH * dx / far + 0.5), 0, width - 1).astype(int)
@@ -147,7 +151,8 @@ def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray
     border = labels[ys, xs]
     count = np.bincount(border, minlength=labels.max() + 1)[candidates]
     share = np.bincount(border, weights=sharp, minlength=labels.max() + 1)[candidates] / np.maximum(count, 1)
-    return candidates[share >= SHARP_SHARE]
+    kept = candidates[share >= SHARP_SHARE]
+    return kept, closed[on_y, on_x][sharp & np.isin(border, kept)]
 
 
 def _edge_labels(labels: np.ndarray) -> np.ndarray:

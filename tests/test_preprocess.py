@@ -189,6 +189,16 @@ def test_a_shadows_dark_end_beside_a_lit_corner_is_not_a_desk(reference):
     assert similarity(preprocess(gray), expected) > 0.95
 
 
+@pytest.mark.parametrize("depth", [0.3, 0.6])
+def test_a_desk_wider_than_the_page_is_found_beside_it(depth, drawn_digits):
+    """The page fills less than half of the picture, on the right: the desk beyond the page's
+    reach is larger than the page, and the picture's middle lies on the desk."""
+    record = next(d for d in drawn_digits if d["label"] == 3)
+    gray = shadowed_page(record, depth, desk=((0, 0), (500, 0)))  # The page from x = 500 on.
+    beyond = beyond_page(gray.astype(np.float32))
+    assert beyond[:, 440:500].all() and not beyond[:, 510:].any()
+
+
 def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
     ink = np.zeros((200, 200), np.float32)
     ink[:, :30] = 1.0  # The desk beside the page: far more ink than the digit.

@@ -221,11 +221,11 @@ export function beyond_page(gray, closed_parts = null) {
     dark[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
   }
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
-  const edge = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
+  const [edge, beside] = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
-  const on_desk = [], on_page = [];
-  for (let i = 0; i < desk.data.length; i++) (desk.data[i] ? on_desk : on_page).push(small.data[i]);
-  if (on_desk.length && (!on_page.length || !(median(on_page) > median(on_desk) + C.DESK_STEP))) {
+  const on_desk = [];
+  for (let i = 0; i < desk.data.length; i++) if (desk.data[i]) on_desk.push(closed.data[i]);
+  if (on_desk.length && (on_desk.length === desk.data.length || !(median(beside) > median(on_desk) + C.DESK_STEP))) {
     return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
   }
   desk = window_filter(desk, 3, Math.max, -Infinity); // Its blurred edge too.
@@ -237,33 +237,40 @@ export function beyond_page(gray, closed_parts = null) {
   return out;
 }
 
-// The candidates (a Set of labels of dark pieces) that meet the page, the largest piece of
-// what is not dark, at a sharp edge: the closed picture SHARP_REACH pixels on towards the
-// middle brighter by half DESK_STEP, along SHARP_SHARE of the piece's border with the page.
+// The candidates (a Set of labels of dark pieces) that meet the page, the piece of what is
+// not dark that holds its brightest point, at a sharp edge: the closed picture SHARP_REACH
+// pixels on towards the page's centre brighter by half DESK_STEP, along SHARP_SHARE of the
+// piece's border with the page.
+// Returns [the Set kept, the closed picture's levels on the page's side of their sharp edges].
 function sharp_pieces(labels, candidates, closed) {
   const h = closed.h, w = closed.w, n = h * w;
-  if (!candidates.size) return candidates;
+  if (!candidates.size) return [candidates, []];
   const rest = new Uint8Array(n);
   for (let i = 0; i < n; i++) rest[i] = candidates.has(labels[i]) ? 0 : 1;
   const [pieces, sizes] = label_pieces(rest, h, w);
-  if (!sizes.length) return new Set();
-  const largest = 1 + sizes.indexOf(Math.max(...sizes));
+  if (!sizes.length) return [new Set(), []];
+  let brightest = -1;
+  for (let i = 0; i < n; i++) if (rest[i] && (brightest < 0 || closed.data[i] > closed.data[brightest])) brightest = i;
   const page = picture(h, w);
-  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === largest ? 1 : 0;
+  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === pieces[brightest] ? 1 : 0;
   const near = window_filter(page, 3, Math.max, -Infinity);
-  const count = new Map(), sharp = new Map();
+  let sum_y = 0, sum_x = 0, area = 0; // The page's centre.
+  for (let i = 0; i < n; i++) if (page.data[i]) { const y = Math.floor(i / w); sum_y += y; sum_x += i - y * w; area++; }
+  const count = new Map(), sharp = new Map(), levels = [];
   for (let i = 0; i < n; i++) {
     if (rest[i] || !near.data[i]) continue;
     const y = Math.floor(i / w), x = i - y * w;
-    const dy = (h - 1) / 2 - y, dx = (w - 1) / 2 - x;
+    const dy = sum_y / area - y, dx = sum_x / area - x;
     const far = Math.max(Math.sqrt(dy * dy + dx * dx), 1);
     const on_y = Math.min(Math.max(Math.floor(y + (C.SHARP_REACH * dy) / far + 0.5), 0), h - 1);
     const on_x = Math.min(Math.max(Math.floor(x + (C.SHARP_REACH * dx) / far + 0.5), 0), w - 1);
-    const rise = Math.fround(closed.data[on_y * w + on_x] - closed.data[i]);
+    const level = closed.data[on_y * w + on_x], is_sharp = Math.fround(level - closed.data[i]) >= C.DESK_STEP / 2;
     count.set(labels[i], (count.get(labels[i]) || 0) + 1);
-    sharp.set(labels[i], (sharp.get(labels[i]) || 0) + (rise >= C.DESK_STEP / 2 ? 1 : 0));
+    sharp.set(labels[i], (sharp.get(labels[i]) || 0) + (is_sharp ? 1 : 0));
+    if (is_sharp) levels.push([labels[i], level]);
   }
-  return new Set([...candidates].filter((k) => (sharp.get(k) || 0) / Math.max(count.get(k) || 0, 1) >= C.SHARP_SHARE));
+  const kept = new Set([...candidates].filter((k) => (sharp.get(k) || 0) / Math.max(count.get(k) || 0, 1) >= C.SHARP_SHARE));
+  return [kept, levels.filter(([k]) => kept.has(k)).map(([, level]) => level)];
 }
 
 // The piece labels (above 0) along the edge of an h × w label array, as a Set.
