@@ -97,7 +97,7 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     `DESK_RATIO` of the brightest page within the window's reach, and by `DESK_STEP` grey
     levels, is desk (a shadow darkens a page gradually, far less over such a distance) if it
     reaches the picture's edge (a thick stroke's blob does not) and meets the page at a sharp
-    edge with the page towards the middle (`_sharp_pieces`), and so is a rim around it.
+    edge, the page on the side of its own centre (`_sharp_pieces`), and so is a rim around it.
     None is desk unless the page beside those sharp edges is brighter than it by `DESK_STEP`
     (chalk on a board is not a page on a desk). The page beside it, not all the rest: the rest
     holds the part of a wide desk that lies beyond the page's reach.
@@ -125,19 +125,20 @@ def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray
     page's side of those sharp edges. Returns `(labels kept, levels)`.
 
     The page is the piece of what is not dark that holds its brightest point (a desk too deep
-    for the page to be within reach is another piece, and can be larger). Along a piece's border with it, the edge is sharp where the
-    closed picture, `SHARP_REACH` pixels on towards the page's centre, is brighter by half
-    `DESK_STEP`. A desk's is, along much of its border; the dark end of a shadow meets the page
-    along a gradual slope, and where it meets something brighter beyond it (a lit surface, a
-    corner) the brighter side faces away from the page's centre.
+    for the page to be within reach is another piece, and can be larger). Along a piece's
+    border with it, the edge is sharp where the closed picture, `SHARP_REACH` pixels on towards
+    the page's centre, is brighter by half `DESK_STEP`. A desk's is, along much of its border;
+    the dark end of a shadow meets the page along a gradual slope, and where it meets something
+    brighter beyond it (a lit surface, a corner) the brighter side faces away from the page's
+    centre.
     """
     from scipy import ndimage
 
     if not len(candidates):
         return candidates, closed[:0, 0]
     dark = np.isin(labels, candidates)
-    rest, count = ndimage.label(~dark, structure=np.ones((3, 3)))
-    if not count:
+    rest, pieces = ndimage.label(~dark, structure=np.ones((3, 3)))
+    if not pieces:
         return candidates[:0], closed[:0, 0]
     page = rest == rest.flat[int(np.argmax(np.where(rest > 0, closed, -np.inf)))]
     ys, xs = np.nonzero(dark & ndimage.maximum_filter(page, size=3))

@@ -31,7 +31,8 @@ def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0):
     shadow takes most of the page below mid-grey), with a dark wedge of table at the top
     left if `corner`, a lit grey wedge beyond the page at the bottom right (the shadow's dark
     end), `lit_corner` pixels along each side, and the page on a dark desk showing `desk`
-    pixels around it (or `((top, bottom), (left, right))` pixels; a photo with grain): `(H, W) uint8`."""
+    pixels around it, or `((top, bottom), (left, right))` pixels (a photo with grain):
+    `(H, W) uint8`."""
     ink = draw(record)["composite"][:, :, 0].astype(np.float32) / 255  # 1 paper, 0 ink.
     height, width = ink.shape
     ramp = np.linspace(0, 1, width)[None, :]

@@ -181,8 +181,8 @@ def test_a_page_on_a_dark_desk_is_read_without_the_desks_edge(reference, depth):
 
 def test_a_shadows_dark_end_beside_a_lit_corner_is_not_a_desk(reference):
     """The page's shadowed side meets a brighter wedge beyond the page at a sharp edge, but the
-    bright side faces away from the middle, and the page darkens gradually: no desk, so the
-    strokes in the shadow stay."""
+    bright side faces away from the page's centre, and the page darkens gradually: no desk, so
+    the strokes in the shadow stay."""
     record, expected = reference
     gray = shadowed_page(record, 0.7, lit_corner=160)
     assert not beyond_page(gray.astype(np.float32)).any()

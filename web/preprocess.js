@@ -225,7 +225,8 @@ export function beyond_page(gray, closed_parts = null) {
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [];
   for (let i = 0; i < desk.data.length; i++) if (desk.data[i]) on_desk.push(closed.data[i]);
-  if (on_desk.length && (on_desk.length === desk.data.length || !(median(beside) > median(on_desk) + C.DESK_STEP))) {
+  const all_desk = on_desk.length === desk.data.length;
+  if (on_desk.length && (all_desk || !(median(beside) > median(on_desk) + C.DESK_STEP))) {
     return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
   }
   desk = window_filter(desk, 3, Math.max, -Infinity); // Its blurred edge too.
@@ -250,12 +251,18 @@ function sharp_pieces(labels, candidates, closed) {
   const [pieces, sizes] = label_pieces(rest, h, w);
   if (!sizes.length) return [new Set(), []];
   let brightest = -1;
-  for (let i = 0; i < n; i++) if (rest[i] && (brightest < 0 || closed.data[i] > closed.data[brightest])) brightest = i;
+  for (let i = 0; i < n; i++) {
+    if (rest[i] && (brightest < 0 || closed.data[i] > closed.data[brightest])) brightest = i;
+  }
   const page = picture(h, w);
   for (let i = 0; i < n; i++) page.data[i] = pieces[i] === pieces[brightest] ? 1 : 0;
   const near = window_filter(page, 3, Math.max, -Infinity);
   let sum_y = 0, sum_x = 0, area = 0; // The page's centre.
-  for (let i = 0; i < n; i++) if (page.data[i]) { const y = Math.floor(i / w); sum_y += y; sum_x += i - y * w; area++; }
+  for (let i = 0; i < n; i++) {
+    if (!page.data[i]) continue;
+    const y = Math.floor(i / w);
+    sum_y += y; sum_x += i - y * w; area++;
+  }
   const count = new Map(), sharp = new Map(), levels = [];
   for (let i = 0; i < n; i++) {
     if (rest[i] || !near.data[i]) continue;
@@ -264,12 +271,14 @@ function sharp_pieces(labels, candidates, closed) {
     const far = Math.max(Math.sqrt(dy * dy + dx * dx), 1);
     const on_y = Math.min(Math.max(Math.floor(y + (C.SHARP_REACH * dy) / far + 0.5), 0), h - 1);
     const on_x = Math.min(Math.max(Math.floor(x + (C.SHARP_REACH * dx) / far + 0.5), 0), w - 1);
-    const level = closed.data[on_y * w + on_x], is_sharp = Math.fround(level - closed.data[i]) >= C.DESK_STEP / 2;
+    const level = closed.data[on_y * w + on_x];
+    const is_sharp = Math.fround(level - closed.data[i]) >= C.DESK_STEP / 2;
     count.set(labels[i], (count.get(labels[i]) || 0) + 1);
     sharp.set(labels[i], (sharp.get(labels[i]) || 0) + (is_sharp ? 1 : 0));
     if (is_sharp) levels.push([labels[i], level]);
   }
-  const kept = new Set([...candidates].filter((k) => (sharp.get(k) || 0) / Math.max(count.get(k) || 0, 1) >= C.SHARP_SHARE));
+  const share = (k) => (sharp.get(k) || 0) / Math.max(count.get(k) || 0, 1);
+  const kept = new Set([...candidates].filter((k) => share(k) >= C.SHARP_SHARE));
   return [kept, levels.filter(([k]) => kept.has(k)).map(([, level]) => level)];
 }
 
