@@ -139,18 +139,23 @@ def png_data_url(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+PIXELS_OF = """const pixels_of = async (url) => { // A data URL's PNG → its ImageData, as a canvas holds it.
+    const bitmap = await createImageBitmap(await (await fetch(url)).blob(),
+                                           {colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
+    const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    return context.getImageData(0, 0, bitmap.width, bitmap.height);
+  };"""
+
 READ_IN_PAGE = """async (urls) => {
+  """ + PIXELS_OF + """
   const {preprocess, NoInkError} = await import('./preprocess.js');
   const {predict} = await import('./model.js');
   const results = [];
   for (const url of urls) {
-    const bitmap = await createImageBitmap(await (await fetch(url)).blob(),
-                                           {colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const context = canvas.getContext('2d');
-    context.drawImage(bitmap, 0, 0);
+    const pixels = await pixels_of(url);
     try {
-      const input = preprocess(context.getImageData(0, 0, bitmap.width, bitmap.height));
+      const input = preprocess(pixels);
       results.push({input: Array.from(input), probabilities: await predict(input)});
     } catch (error) {
       results.push({blank: error instanceof NoInkError, error: error.message});
@@ -215,15 +220,12 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
 
 
 DESK_IN_PAGE = """async (urls) => {
+  """ + PIXELS_OF + """
   const {beyond_page, to_grayscale} = await import('./preprocess.js');
   const {READ_SIZE} = await import('./constants.js');
   const rows = [];
   for (const url of urls) {
-    const bitmap = await createImageBitmap(await (await fetch(url)).blob(),
-                                           {colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
-    const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-    context.drawImage(bitmap, 0, 0);
-    const gray = to_grayscale(context.getImageData(0, 0, bitmap.width, bitmap.height), READ_SIZE);
+    const gray = to_grayscale(await pixels_of(url), READ_SIZE);
     const desk = beyond_page(gray);
     rows.push(Array.from({length: gray.h}, (_, y) => desk.subarray(y * gray.w, (y + 1) * gray.w).reduce((a, b) => a + b, 0)));
   }
