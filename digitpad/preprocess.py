@@ -105,7 +105,7 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     from scipy import ndimage
 
     height, width = gray.shape
-    _, closed, window = closed or closed_picture(gray)
+    small, closed, window = closed or closed_picture(gray)
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
@@ -113,10 +113,28 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     desk = np.isin(labels, kept)
     if desk.any() and (desk.all() or not np.median(beside) > np.median(closed[desk]) + DESK_STEP):
         desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
+    if desk.any():
+        desk = _along_the_edge(desk, small, window, float(np.median(beside)))
     desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
     cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.
     return desk[rows[:, None], cols[None, :]]
+
+
+def _along_the_edge(desk: np.ndarray, small: np.ndarray, window: int, level: float) -> np.ndarray:
+    """The desk (bool, at `small`'s size) grown into what is darker than the page's `level` (by
+    `DESK_RATIO` and `DESK_STEP`), and not above the desk's own median by more than half
+    `DESK_STEP` (a shadowed page beside a light desk is not desk), within `window` pixels of the
+    picture's edge: the desk's narrow parts (a page seen at a slant leaves wedges of desk),
+    which the closing wipes out with the strokes. Only what joins the desk found grows: a
+    stroke running off the page elsewhere stays."""
+    from scipy import ndimage
+
+    band = np.ones(desk.shape, bool)
+    band[window:-window, window:-window] = False
+    limit = min(DESK_RATIO * level, level - DESK_STEP, float(np.median(small[desk])) + DESK_STEP / 2)
+    pieces, _ = ndimage.label(desk | band & (small < limit), structure=np.ones((3, 3)))
+    return np.isin(pieces, np.unique(pieces[desk]))
 
 
 def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray):

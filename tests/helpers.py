@@ -26,13 +26,14 @@ def draw(record, canvas_size=448, height=300, centre=None, radius=12) -> dict:
     return sketchpad_value(layer)
 
 
-def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0):
+def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0, slant=0):
     """The drawing in dark ink on a page that darkens by `depth` from left to right (a deep
     shadow takes most of the page below mid-grey), with a dark wedge of table at the top
     left if `corner`, a lit grey wedge beyond the page at the bottom right (the shadow's dark
-    end), `lit_corner` pixels along each side, and the page on a dark desk showing `desk`
-    pixels around it, or `((top, bottom), (left, right))` pixels (a photo with grain):
-    `(H, W) uint8`."""
+    end), `lit_corner` pixels along each side, a wedge of dark desk along the left from nothing
+    at the top to `slant` pixels wide at the bottom (a page seen at a slant), and the page on
+    a dark desk showing `desk` pixels around it, or `((top, bottom), (left, right))` pixels (a
+    photo with grain): `(H, W) uint8`."""
     ink = draw(record)["composite"][:, :, 0].astype(np.float32) / 255  # 1 paper, 0 ink.
     height, width = ink.shape
     ramp = np.linspace(0, 1, width)[None, :]
@@ -44,7 +45,10 @@ def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0):
     if lit_corner:
         ys, xs = np.indices(gray.shape)
         gray[(width - xs) + (height - ys) < lit_corner] = 150
-    if desk:  # A photo of the page on the desk, with a camera's grain.
+    if slant:
+        ys, xs = np.indices(gray.shape)
+        gray[xs < slant * ys / height] = 40
+    if desk or slant:  # A photo of the page on the desk, with a camera's grain.
         gray = np.pad(gray, desk, constant_values=40)
         gray = gray + np.random.default_rng(0).normal(0, 4, gray.shape)
     return np.clip(gray, 0, 255).astype(np.uint8)

@@ -199,6 +199,18 @@ def test_a_desk_wider_than_the_page_is_found_beside_it(depth, drawn_digits):
     assert beyond[:, 440:500].all() and not beyond[:, 510:].any()
 
 
+@pytest.mark.parametrize("depth", [0.3, 0.6])
+def test_a_desks_narrow_wedge_is_found_along_the_edge(depth, drawn_digits):
+    """A page seen at a slant: the desk along the left is a wedge from nothing at the top to
+    150 px at the bottom. The closing wipes its narrow part out with the strokes; it is found
+    along the picture's edge from the wide part, and the page beside it is not taken."""
+    record = next(d for d in drawn_digits if d["label"] == 3)
+    beyond = beyond_page(shadowed_page(record, depth, slant=150).astype(np.float32))
+    for y in range(40, 448):
+        edge = int(150 * y / 448)  # The page begins here.
+        assert beyond[y, : edge - 4].all() and not beyond[y, edge + 12 :].any()
+
+
 def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
     ink = np.zeros((200, 200), np.float32)
     ink[:, :30] = 1.0  # The desk beside the page: far more ink than the digit.

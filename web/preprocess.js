@@ -217,8 +217,8 @@ export function beyond_page(gray, closed_parts = null) {
   let desk = picture(small.h, small.w);
   const dark = new Uint8Array(small.h * small.w);
   for (let i = 0; i < dark.length; i++) {
-    const c = closed.data[i], page = near.data[i];
-    dark[i] = c < C.DESK_RATIO * page && c < page - C.DESK_STEP ? 1 : 0;
+    const c = closed.data[i], page = near.data[i]; // In float32, as NumPy works on these.
+    dark[i] = c < Math.fround(Math.fround(C.DESK_RATIO) * page) && c < Math.fround(page - C.DESK_STEP) ? 1 : 0;
   }
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
   const [edge, beside] = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
@@ -229,6 +229,7 @@ export function beyond_page(gray, closed_parts = null) {
   if (on_desk.length && (all_desk || !(median(beside) > median(on_desk) + C.DESK_STEP))) {
     return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
   }
+  if (on_desk.length) desk = along_the_edge(desk, small, window, median(beside));
   desk = window_filter(desk, 3, Math.max, -Infinity); // Its blurred edge too.
   const out = new Uint8Array(gray.h * gray.w); // Back to full size, nearest neighbour.
   for (let y = 0; y < gray.h; y++) {
@@ -236,6 +237,28 @@ export function beyond_page(gray, closed_parts = null) {
     for (let x = 0; x < gray.w; x++) out[y * gray.w + x] = desk.data[row * small.w + Math.floor(((x + 0.5) * small.w) / gray.w)];
   }
   return out;
+}
+
+// The desk (a picture, 1 = desk) grown into what is darker than the page's `level` (by DESK_RATIO
+// and DESK_STEP), and than the desk's own median by at most half DESK_STEP, within `window`
+// pixels of the picture's edge: a desk's narrow parts, which the closing wipes out with the strokes.
+function along_the_edge(desk, small, window, level) {
+  const h = small.h, w = small.w, n = h * w;
+  const on_desk = [];
+  for (let i = 0; i < n; i++) if (desk.data[i]) on_desk.push(small.data[i]);
+  const limit = Math.fround(Math.min(C.DESK_RATIO * level, level - C.DESK_STEP, median(on_desk) + C.DESK_STEP / 2));
+  const reach = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = Math.floor(i / w), x = i - y * w;
+    const band = y < window || y >= h - window || x < window || x >= w - window;
+    reach[i] = desk.data[i] || (band && small.data[i] < limit) ? 1 : 0;
+  }
+  const [pieces] = label_pieces(reach, h, w);
+  const kept = new Set();
+  for (let i = 0; i < n; i++) if (desk.data[i]) kept.add(pieces[i]);
+  const grown = picture(h, w);
+  for (let i = 0; i < n; i++) grown.data[i] = kept.has(pieces[i]) ? 1 : 0;
+  return grown;
 }
 
 // The candidates (a Set of labels of dark pieces) that meet the page, the piece of what is
