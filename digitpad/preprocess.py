@@ -111,10 +111,12 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
     kept, beside = _sharp_pieces(labels, _edge_labels(labels), closed)
     desk = np.isin(labels, kept)
-    if desk.any() and (desk.all() or not np.median(beside) > np.median(closed[desk]) + DESK_STEP):
-        desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
     if desk.any():
-        desk = _along_the_edge(desk, small, window, float(np.median(beside)))
+        level = float(np.median(beside))  # The page beside the desk.
+        if desk.all() or not level > np.median(closed[desk]) + DESK_STEP:
+            desk[:] = False  # Not a bright page beside a dark desk (chalk on a board, say).
+        else:
+            desk = _along_the_edge(desk, small, window, level)
     desk = ndimage.maximum_filter(desk, size=3)  # Its blurred edge too.
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
     cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.

@@ -225,11 +225,13 @@ export function beyond_page(gray, closed_parts = null) {
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [];
   for (let i = 0; i < desk.data.length; i++) if (desk.data[i]) on_desk.push(closed.data[i]);
-  const all_desk = on_desk.length === desk.data.length;
-  if (on_desk.length && (all_desk || !(median(beside) > median(on_desk) + C.DESK_STEP))) {
-    return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
+  if (on_desk.length) {
+    const level = median(beside); // The page beside the desk.
+    if (on_desk.length === desk.data.length || !(level > median(on_desk) + C.DESK_STEP)) {
+      return new Uint8Array(gray.h * gray.w); // Not a bright page beside a dark desk (chalk on a board, say).
+    }
+    desk = along_the_edge(desk, small, window, level);
   }
-  if (on_desk.length) desk = along_the_edge(desk, small, window, median(beside));
   desk = window_filter(desk, 3, Math.max, -Infinity); // Its blurred edge too.
   const out = new Uint8Array(gray.h * gray.w); // Back to full size, nearest neighbour.
   for (let y = 0; y < gray.h; y++) {
