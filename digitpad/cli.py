@@ -7,11 +7,14 @@
 Every file goes through the same preprocessing and model as the app. A file that cannot be
 read is reported on stderr with its reason and skipped; the exit status is 1 if any file
 failed (2 for bad arguments), else 0. The model is loaded once and files are classified in
-batches.
+batches; with many files, they are read and preprocessed on every core the process may use.
 """
 
 import argparse
+import contextlib
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +27,8 @@ from digitpad.reading import open_image
 from digitpad.segment import read_number
 
 BATCH_SIZE = 256
+PARALLEL_FROM = 32  # Files from which reading them on several cores pays for starting workers.
+CHUNK = 8  # Files a worker reads per errand.
 
 
 def parse_args(argv=None):
@@ -79,23 +84,42 @@ def fail(path: Path, reason: str, as_json: bool) -> None:
         print(json.dumps({"file": str(path), "error": reason}))
 
 
-def predict_digits(model, paths, as_json) -> int:
-    """Single digits: preprocess every file, classify in batches. Returns the failures."""
+def read_file(path: Path):
+    """One file → `(the network's input, None)`, or `(None, the reason)` if it cannot be read."""
+    try:
+        return preprocess(open_image(path)), None
+    except (OSError, ValueError) as error:
+        return None, str(error) or type(error).__name__
+
+
+def worker_pool(files: int):
+    """A pool of one worker a core (those this process may use) for many files; else a
+    context that gives None. Started before the model is loaded, so that nothing but this
+    thread is forked."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if files < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return contextlib.nullcontext()
+    return multiprocessing.get_context("fork").Pool(min(cores, files // CHUNK))
+
+
+def predict_digits(model, paths, as_json, pool=None) -> int:
+    """Single digits: preprocess every file (in `pool` if given), classify in batches, and
+    answer in the files' order, a failure where its file was. Returns the failures."""
     failures, progress = 0, progress_bar(len(paths))
+    read = pool.imap(read_file, paths, CHUNK) if pool else map(read_file, paths)
     for start in range(0, len(paths), BATCH_SIZE):
-        batch_paths, inputs = [], []
+        batch = []
         for path in paths[start : start + BATCH_SIZE]:
-            try:
-                inputs.append(preprocess(open_image(path)))
-                batch_paths.append(path)
-            except (OSError, ValueError) as error:
-                failures += 1
-                fail(path, str(error) or type(error).__name__, as_json)
+            batch.append((path, *next(read)))
             progress.update()
-        if not inputs:
-            continue
-        probabilities = classify_inputs(model, np.stack(inputs))
-        for path, p in zip(batch_paths, probabilities):
+        inputs = [model_input for _, model_input, reason in batch if reason is None]
+        answers = iter(classify_inputs(model, np.stack(inputs)) if inputs else [])
+        for path, _, reason in batch:
+            if reason is not None:
+                failures += 1
+                fail(path, reason, as_json)
+                continue
+            p = next(answers)
             report(path, str(int(np.argmax(p))), float(np.max(p)), as_json,
                    {"probabilities": [round(float(v), 4) for v in p]} if as_json else None)
     progress.close()
@@ -124,11 +148,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.command == "export-web":
         return export_web_command(args)
-    try:
-        model = load_model(args.model)
-    except ModelFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     paths = list(args.images)
-    failures = (predict_numbers if args.number else predict_digits)(model, paths, args.json)
-    return 1 if failures else 0
+    with contextlib.nullcontext() if args.number else worker_pool(len(paths)) as pool:
+        try:
+            model = load_model(args.model)
+        except ModelFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if args.number:
+            return 1 if predict_numbers(model, paths, args.json) else 0
+        return 1 if predict_digits(model, paths, args.json, pool) else 0

@@ -73,6 +73,27 @@ def test_cli_reports_bad_files_and_carries_on(tmp_path):
     assert result.stdout.startswith(f"{good}: {truth(good)} (")
 
 
+def test_many_files_are_answered_in_their_order_with_bad_ones_in_place(model, tmp_path):
+    """From `PARALLEL_FROM` files on, the CLI reads them on every core; the answers must come
+    out in the files' order, each as reading that file alone gives it."""
+    from digitpad.classify import classify_inputs
+    from digitpad.cli import PARALLEL_FROM, read_file
+
+    fake = tmp_path / "notes.png"
+    fake.write_text("not a picture")
+    good = PAPER[: PARALLEL_FROM + 9]
+    files = [*good[:17], fake, *good[17:]]
+    result = run_cli("predict", "--json", *files)
+    assert result.returncode == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == list(map(str, files))
+    assert "not a picture" in rows[17]["error"] and str(fake) in result.stderr
+    alone = classify_inputs(model, np.stack([read_file(path)[0] for path in good]))
+    answered = np.array([row["probabilities"] for row in rows if "error" not in row])
+    assert np.array_equal(answered.argmax(axis=1), alone.argmax(axis=1))
+    assert np.abs(answered - alone).max() < 1e-3
+
+
 def test_cli_reads_numbers(tmp_path, drawn_digits):
     from digitpad.drawings import render_number
 
