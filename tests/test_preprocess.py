@@ -162,6 +162,7 @@ def test_light_ink_on_an_unevenly_lit_dark_ground_stays_light(reference, depth):
     record, expected = reference
     gray = 255 - shadowed_page(record, depth)  # Chalk on a board, lit from one side.
     assert np.median(gray) < 128
+    assert not beyond_page(gray.astype(np.float32)).any()  # The board round the chalk is no desk.
     assert similarity(preprocess(gray), expected) > 0.95
 
 
@@ -176,6 +177,24 @@ def test_a_page_on_a_dark_desk_is_read_without_the_desks_edge(reference, depth):
     picture's edge, and the lighting's estimate spills the page's brightness onto it."""
     record, expected = reference
     gray = shadowed_page(record, depth, desk=120)
+    assert similarity(preprocess(gray), expected) > 0.95
+
+
+@pytest.mark.parametrize("depth", [0.0, 0.3])
+@pytest.mark.parametrize("desk", [250, 500])
+def test_a_small_page_wholly_inside_a_wide_desk_is_read_as_paper(reference, depth, desk):
+    """A sticky note on a desk: the page is 47% or 31% of the frame's width, so the desk within
+    the page's reach is a ring clear of the picture's edge, and the picture's median is the
+    desk's, which says light ink. The ring is found round the page (as a sheet of paper, the
+    page fills its convex hull), and the digit is read in dark ink on the page."""
+    record, expected = reference
+    gray = shadowed_page(record, depth, desk=desk)
+    assert np.median(gray) < 128
+    beyond = beyond_page(gray.astype(np.float32))
+    side = gray.shape[0] - 2 * desk  # The page's.
+    assert beyond[desk - 40 : desk - 12, desk : desk + side].all()  # The desk along its top,
+    assert beyond[desk : desk + side, desk + side + 12 : desk + side + 40].all()  # and its right.
+    assert not beyond[desk + 24 : desk + side - 24, desk + 24 : desk + side - 24].any()
     assert similarity(preprocess(gray), expected) > 0.95
 
 
