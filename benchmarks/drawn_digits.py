@@ -85,10 +85,10 @@ def parse_args(argv=None):
                         help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
-    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk"], default=None,
+    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk", "note"], default=None,
                         help="each rendering a photo of the digit written on paper, read as an "
                              "uploaded file is, instead of a sketchpad; desk: the page lies on a "
-                             "desk whose edge may show")
+                             "desk whose edge may show; note: a small page wholly in view on a desk")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     readings = {None: f"renderings on {args.sketchpads} sketchpads", "page": "photos on paper",
-                "desk": "photos on paper on a desk"}[args.photos]
+                "desk": "photos on paper on a desk", "note": "photos of a small note on a desk"}[args.photos]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -148,9 +148,10 @@ def main(argv=None) -> int:
             print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
 
     sketchpads = ACCEPTANCE_SKETCHPADS if args.sketchpads == "acceptance" else {}
+    desk = {"desk": True, "note": "note"}.get(args.photos, False)
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers, sketchpads=sketchpads,
-                                             photos=bool(args.photos), desk=args.photos == "desk")
+                                             photos=bool(args.photos), desk=desk)
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     path = "python -m digitpad predict" if args.photos else "/predict"

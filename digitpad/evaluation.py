@@ -34,7 +34,7 @@ def _model_input(task):
 
 def _photo_input(task):
     """`(strokes, seed, desk)` → the preprocessed input of a photo of the digit on paper
-    (shadows up to `DEEP_SHADOW`; on a desk if `desk`), read from its JPEG bytes as `python -m digitpad predict` reads a file;
+    (shadows up to `DEEP_SHADOW`; on a desk if `desk`, as `photo_of_strokes` takes it), read from its JPEG bytes as `python -m digitpad predict` reads a file;
     None for "no digit"."""
     strokes, seed, desk = task
     try:
@@ -45,12 +45,13 @@ def _photo_input(task):
 
 
 def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
-                   sketchpads=None, photos: bool = False, desk: bool = False):
+                   sketchpads=None, photos: bool = False, desk: bool | str = False):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
     place; seeded; `sketchpads` are ranges for `random_condition`, such as
     `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does. With
     `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`; on a
-    desk whose edge may show if `desk`), read as an uploaded file is.
+    desk whose edge may show if `desk`; a small note wholly in view if `desk="note"`), read as
+    an uploaded file is.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,

@@ -10,8 +10,8 @@ the held-out writers' digits through them.
     preprocess(open_image(jpeg))   # what `python -m digitpad predict` does with a file
 
 Limits: the sheet is plain (no ruled lines, no perspective), its edge shows only with
-`desk=True`, and the digit fills 35–60% of the picture, so these are easier than some real
-phone photos.
+`desk=True` (or `desk="note"`: a small note wholly in the frame), and the digit fills 35–60%
+of the page, so these are easier than some real phone photos.
 """
 
 import io
@@ -42,10 +42,27 @@ def on_a_desk(gray: np.ndarray, digit_box, rng):
     return np.where(desk, level + rng.normal(0, 6, gray.shape), gray), desk
 
 
-def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool = False) -> Image.Image:
+def on_a_note(gray: np.ndarray, rng):
+    """The `(size, size)` page `gray` as a small note lying wholly in the frame on a desk (a
+    sticky note, a card): the page 30–70% of the frame's width, anywhere in it at least 2% of
+    the frame from its edge, the desk (grey level 20–150, grainy) all round. Returns the new
+    gray and the desk's mask."""
+    size = gray.shape[0]
+    frame = int(size / rng.uniform(0.3, 0.7))
+    margin = int(0.02 * frame)
+    top, left = (margin + int(rng.uniform(0, 1) * (frame - size - 2 * margin)) for _ in range(2))
+    out = rng.uniform(20, 150) + rng.normal(0, 6, (frame, frame))
+    out[top : top + size, left : left + size] = gray
+    desk = np.ones(out.shape, bool)
+    desk[top : top + size, left : left + size] = False
+    return out, desk
+
+
+def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper, its far
     side darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose
-    edge may show (`on_a_desk`), and the corners the tilt turns in are the desk's."""
+    edge may show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the
+    corners the tilt turns in are the desk's."""
     digit_h = ink.shape[0]
     size = int(digit_h / rng.uniform(0.35, 0.6))
     alpha = np.zeros((size, size), np.float32)
@@ -57,7 +74,10 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool = False) -> Image.I
     ink_level = rng.uniform(15, 70)
     gray = paper * (1 - alpha) + ink_level * alpha
     beyond = None
-    if desk:
+    if desk == "note":
+        gray, beyond = on_a_note(gray, rng)
+        size = gray.shape[0]
+    elif desk:
         gray, beyond = on_a_desk(gray, (top, left, top + ink.shape[0], left + ink.shape[1]), rng)
     angle = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:size, 0:size] / size
@@ -86,9 +106,10 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
     return out.getvalue()
 
 
-def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW, desk: bool = False) -> bytes:
+def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
+                     desk: bool | str = False) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall, a pen 4–10% of
-    its height wide) and photographed, on a desk if `desk`. `sideways=None` stores it turned
+    its height wide) and photographed, on a desk if `desk` (as `on_paper` takes it). `sideways=None` stores it turned
     one time in seven."""
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
