@@ -59,12 +59,12 @@ def on_a_note(gray: np.ndarray, rng):
 
 
 def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False) -> Image.Image:
-    """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper, its far
+    """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper (its longer
+    side 35–60% of the page's), its far
     side darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose
     edge may show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the
     corners the tilt turns in are the desk's."""
-    digit_h = ink.shape[0]
-    size = int(digit_h / rng.uniform(0.35, 0.6))
+    size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
     left = int(rng.uniform(0.1, 0.9) * (size - ink.shape[1]))

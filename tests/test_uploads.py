@@ -170,3 +170,38 @@ def test_photos_of_pages_on_a_desk_are_read(model, drawn_digits):
     plain, _, _ = drawing_inputs(records, renders=1, seed=7, photos=True)
     assert not np.allclose(inputs, plain)
     assert np.mean(guesses_of(model, inputs) == labels) >= 0.9
+
+
+def test_a_small_note_lies_wholly_in_the_frame_on_a_desk():
+    from digitpad.paper import on_a_note
+
+    page = np.full((200, 200), 220.0)
+    for seed in range(10):
+        gray, desk = on_a_note(page, np.random.default_rng(seed))
+        frame = gray.shape[0]
+        assert 0.3 <= 200 / frame <= 0.7 and (~desk).sum() == 200 * 200
+        rows, cols = np.nonzero(~desk)
+        margin = int(0.02 * frame)
+        assert rows.min() >= margin and cols.min() >= margin
+        assert rows.max() < frame - margin and cols.max() < frame - margin
+        assert (gray[~desk] == 220).all() and (gray[desk] < 190).all()
+
+
+def test_photos_of_small_notes_are_read(model, drawn_digits):
+    from digitpad.evaluation import drawing_inputs, guesses_of
+
+    records = drawn_digits[::5]
+    inputs, labels, _ = drawing_inputs(records, renders=1, seed=7, photos=True, desk="note")
+    assert np.mean(guesses_of(model, inputs) == labels) >= 0.9
+
+
+def test_a_flat_stroke_is_photographed_on_a_page_that_holds_it():
+    """A 1 written as a lone, nearly flat line (as some tablets' segmentation leaves it) is far
+    wider than tall; the page is sized by the longer side, so the whole line is on it."""
+    from digitpad.paper import photo_of_strokes
+    from digitpad.preprocess import preprocess
+
+    for seed in range(5):
+        jpeg = photo_of_strokes([[[0, 0], [300, 20]]], np.random.default_rng(seed), sideways=False)
+        line = preprocess(open_image(jpeg))[:, :, 0]
+        assert (line.max(axis=0) > 100).sum() >= 18  # The longer side, 20 px in the field.
