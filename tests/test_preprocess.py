@@ -13,6 +13,7 @@ from digitpad.preprocess import (
     preprocess,
     without_edge_pieces,
 )
+from digitpad.classify import classify_inputs
 from digitpad.reading import to_grayscale
 
 
@@ -166,6 +167,23 @@ def test_light_ink_on_an_unevenly_lit_dark_ground_stays_light(reference, depth):
     assert similarity(preprocess(gray), expected) > 0.95
 
 
+@pytest.mark.parametrize("height, radius, canvas", [(60, 8, 500), (90, 12, 600), (200, 25, 448)])
+def test_small_or_thick_chalk_digits_on_a_grainy_board_are_read(model, drawn_digits, height, radius, canvas):
+    """Light ink on a dark, evenly lit board, the digit small in the frame or its strokes
+    thick: the strokes' closing is a bright, solid piece in the middle of the picture, like a
+    small page on a desk. Taking the board round it for a desk (tried for sticky notes) read
+    147 of 250 such pictures right; these must stay light ink on a board."""
+    rng = np.random.default_rng(5)
+    records = drawn_digits[::10]
+    right = 0
+    for record in records:
+        paper = draw(record, canvas_size=canvas, height=height, radius=radius)["composite"][:, :, 0] / 255
+        board = 60 + rng.normal(0, 5, paper.shape)
+        gray = np.clip(board * paper + 225 * (1 - paper), 0, 255).astype(np.uint8)
+        right += int(np.argmax(classify_inputs(model, preprocess(gray)[None])[0])) == record["label"]
+    assert right >= 0.9 * len(records)
+
+
 def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     record, expected = reference
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95
@@ -177,24 +195,6 @@ def test_a_page_on_a_dark_desk_is_read_without_the_desks_edge(reference, depth):
     picture's edge, and the lighting's estimate spills the page's brightness onto it."""
     record, expected = reference
     gray = shadowed_page(record, depth, desk=120)
-    assert similarity(preprocess(gray), expected) > 0.95
-
-
-@pytest.mark.parametrize("depth", [0.0, 0.3])
-@pytest.mark.parametrize("desk", [250, 500])
-def test_a_small_page_wholly_inside_a_wide_desk_is_read_as_paper(reference, depth, desk):
-    """A sticky note on a desk: the page is 47% or 31% of the frame's width, so the desk within
-    the page's reach is a ring clear of the picture's edge, and the picture's median is the
-    desk's, which says light ink. The ring is found round the page (as a sheet of paper, the
-    page fills its convex hull), and the digit is read in dark ink on the page."""
-    record, expected = reference
-    gray = shadowed_page(record, depth, desk=desk)
-    assert np.median(gray) < 128
-    beyond = beyond_page(gray.astype(np.float32))
-    side = gray.shape[0] - 2 * desk  # The page's.
-    assert beyond[desk - 40 : desk - 12, desk : desk + side].all()  # The desk along its top,
-    assert beyond[desk : desk + side, desk + side + 12 : desk + side + 40].all()  # and its right.
-    assert not beyond[desk + 24 : desk + side - 24, desk + 24 : desk + side - 24].any()
     assert similarity(preprocess(gray), expected) > 0.95
 
 
