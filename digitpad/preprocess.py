@@ -386,7 +386,9 @@ def normalise_strokes(ink: np.ndarray, target: float = MNIST_STROKE_WIDTH) -> np
 def centre_by_mass(digit: np.ndarray, size: int = FIELD_SIZE) -> np.ndarray:
     """Place a `(h, w)` digit (h, w ≤ 20) in a `(size, size)` field, its centre of mass in the middle."""
     field = np.zeros((size, size), dtype=np.float32)
-    total = float(digit.sum())
+    # In float64, as the JavaScript sums: float32 sums of a bar of equal values miss the exact
+    # half a tie needs, and the two placed such a bar a pixel apart.
+    total = float(digit.sum(dtype=np.float64))
     height, width = digit.shape
     if total > 0:
         ys, xs = np.indices(digit.shape)

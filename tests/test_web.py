@@ -13,7 +13,7 @@ from PIL import Image
 from digitpad.classify import classify_inputs
 from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
-from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, preprocess
+from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
 from helpers import draw_on_page, needs_chromium, serve_folder, shadowed_page, stroke_paths
 
@@ -220,6 +220,25 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
         assert np.abs(np.asarray(js["input"]) - python).mean() <= 3.0
         assert desk == beyond_page(to_grayscale(gray, max_side=READ_SIZE)).sum(axis=1).tolist()
     assert sum(map(sum, desks)) > 0  # Some pages are on a desk.
+
+
+def test_javascript_centres_a_bar_as_python_does(visit):
+    """Bars of one value have their centre of mass on a half pixel: a tie, which both round
+    to even only if both sum exactly (in float64; float32 sums put 110 of 300 a pixel apart)."""
+    page, _ = visit()
+    rng = np.random.default_rng(1)
+    bars = [{"h": int(rng.integers(1, 21)), "w": int(rng.integers(1, 21)),
+             "v": float(np.float32(rng.uniform(0.05, 1)))} for _ in range(120)]
+    in_page = page.evaluate(CENTRE_IN_PAGE, bars)
+    for bar, js in zip(bars, in_page):
+        python = centre_by_mass(np.full((bar["h"], bar["w"]), bar["v"], np.float32))
+        assert np.array_equal(np.asarray(js, np.float32), python.ravel()), bar
+
+
+CENTRE_IN_PAGE = """async (bars) => {
+  const {centre_by_mass} = await import('./preprocess.js');
+  return bars.map(({h, w, v}) => Array.from(centre_by_mass({h, w, data: new Float32Array(h * w).fill(v)}).data));
+}"""
 
 
 DESK_IN_PAGE = """async (urls) => {
