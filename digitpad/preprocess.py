@@ -37,7 +37,6 @@ DESK_RATIO = 0.8  # Background darker than this share of the page near it, and d
 DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow darkens it gradually.
 SHARP_REACH = 3  # A desk meets the page at a sharp edge: the page this many pixels (of the
 SHARP_SHARE = 0.25  # ~128-px closed picture) on towards its centre, along this share of its border.
-PAGE_SOLIDITY = 0.75  # A page wholly in the frame fills this share of its convex hull, or more.
 EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -51,20 +50,17 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink is read instead if that finds less ink (paper read as light ink is most of the
     picture; strokes read as dark ink are a small part of it). In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
-    background and the page's edge is kept sharp (`flatten_background`'s `closed`). A dark
-    median in an evenly lit photo is checked too when a desk is found: a small page on a wide
-    desk (the strokes that cross it leave the light-ink estimate flat).
+    background and the page's edge is kept sharp (`flatten_background`'s `closed`).
     Ink along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
     level = float(np.median(gray))
     dark_ink = level >= 128
     flat = flatten_background(gray, dark_ink)
-    photo = float(np.mean(gray == level)) < DRAWN_BACKGROUND
-    closed = closed_picture(gray) if photo and (flat is not gray or not dark_ink) else None
-    beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
-    if flat is gray and not beyond.any():
+    if flat is gray:
         ink = _ink_from_flat(flat)
-    else:  # Uneven lighting, or a page on a desk: a photo.
+    else:  # Uneven lighting: a photo, perhaps with a desk beyond the page.
+        closed = closed_picture(gray) if float(np.mean(gray == level)) < DRAWN_BACKGROUND else None
+        beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
             ink = _ink_from_flat(flat)
             other = np.where(beyond, 255.0, flatten_background(gray, True))
@@ -113,8 +109,7 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
-    candidates = np.union1d(_edge_labels(labels), _around_the_page(labels, closed))
-    kept, beside = _sharp_pieces(labels, candidates, closed)
+    kept, beside = _sharp_pieces(labels, _edge_labels(labels), closed)
     desk = np.isin(labels, kept)
     if desk.any():
         level = float(np.median(beside))  # The page beside the desk.
@@ -142,32 +137,6 @@ def _along_the_edge(desk: np.ndarray, small: np.ndarray, window: int, level: flo
     limit = min(DESK_RATIO * level, level - DESK_STEP, float(np.median(small[desk])) + DESK_STEP / 2)
     pieces, _ = ndimage.label(desk | band & (small < limit), structure=np.ones((3, 3)))
     return np.isin(pieces, np.unique(pieces[desk]))
-
-
-def _around_the_page(labels: np.ndarray, closed: np.ndarray) -> np.ndarray:
-    """The labels of the dark pieces (in `labels`) round a page that lies wholly in the frame,
-    a sticky note on a desk, say: their part within the page's reach need not reach the
-    picture's edge. The page is the piece of what is not dark that holds the closed picture's
-    brightest point; it must touch no edge of the picture and fill `PAGE_SOLIDITY` of its
-    convex hull, as a sheet of paper does at any angle (round chalk strokes on a board, the
-    brightest piece is the strokes' shape, and fills about half). Dark pieces that the page
-    encloses (a filled loop of ink) are not round it."""
-    from scipy import ndimage
-    from scipy.spatial import ConvexHull
-
-    rest, pieces = ndimage.label(labels == 0, structure=np.ones((3, 3)))
-    if not pieces:
-        return labels[:0, 0]
-    page = rest == rest.flat[int(np.argmax(np.where(rest > 0, closed, -np.inf)))]
-    if len(_edge_labels(page.astype(np.int32))):
-        return labels[:0, 0]
-    ys, xs = np.nonzero(page & ~ndimage.binary_erosion(page))  # Its border's pixels' corners.
-    corners = np.concatenate([np.stack([ys + dy, xs + dx], axis=1) for dy in (0, 1) for dx in (0, 1)])
-    if page.sum() < PAGE_SOLIDITY * ConvexHull(corners).volume:  # A 2-D hull's volume: its area.
-        return labels[:0, 0]
-    inside = ndimage.binary_fill_holes(page, structure=np.ones((3, 3)))
-    found = labels[ndimage.maximum_filter(page, size=3) & ~inside]
-    return np.unique(found[found > 0])
 
 
 def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray):

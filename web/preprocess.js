@@ -158,17 +158,15 @@ export function ink_map(gray) {
   const level = median(gray.data);
   const dark_ink = level >= 128;
   let flat = flatten_background(gray, dark_ink);
-  let same = 0;
-  for (const v of gray.data) same += v === level ? 1 : 0;
-  // A drawing's background is one grey level; only a photo has a desk. A dark median in an
-  // evenly lit photo is checked too when a desk is found (a small page on a wide desk).
-  const photo = same / gray.data.length < C.DRAWN_BACKGROUND;
-  const closed = photo && (flat !== gray || !dark_ink) ? closed_picture(gray) : null;
-  const beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
   let ink;
-  if (flat === gray && !beyond.some((v) => v)) {
+  if (flat === gray) {
     ink = ink_from_flat(flat);
-  } else { // Uneven lighting, or a page on a desk: a photo.
+  } else { // Uneven lighting: a photo, perhaps with a desk beyond the page.
+    let same = 0;
+    for (const v of gray.data) same += v === level ? 1 : 0;
+    // A drawing's background is one grey level; only a photo has a desk.
+    const closed = same / gray.data.length < C.DRAWN_BACKGROUND ? closed_picture(gray) : null;
+    const beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
     let dark = dark_ink;
     if (!dark_ink) { // A shadow can take a page's median below mid-grey; so can a desk.
       ink = ink_from_flat(flat);
@@ -222,9 +220,8 @@ export function beyond_page(gray, closed_parts = null) {
     const c = closed.data[i], page = near.data[i]; // In float32, as NumPy works on these.
     dark[i] = c < Math.fround(Math.fround(C.DESK_RATIO) * page) && c < Math.fround(page - C.DESK_STEP) ? 1 : 0;
   }
-  const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge, or
-  const candidates = new Set([...edge_labels(labels, small.h, small.w), ...around_the_page(labels, closed)]);
-  const [edge, beside] = sharp_pieces(labels, candidates, closed); // lies round the page; sharply.
+  const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
+  const [edge, beside] = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
   for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
   const on_desk = [];
   for (let i = 0; i < desk.data.length; i++) if (desk.data[i]) on_desk.push(closed.data[i]);
@@ -264,66 +261,6 @@ function along_the_edge(desk, small, window, level) {
   const grown = picture(h, w);
   for (let i = 0; i < n; i++) grown.data[i] = kept.has(pieces[i]) ? 1 : 0;
   return grown;
-}
-
-// The labels (a Set) of the dark pieces round a page that lies wholly in the frame (a sticky
-// note on a desk): the piece of what is not dark that holds the closed picture's brightest
-// point, touching no edge of the picture and filling PAGE_SOLIDITY of its convex hull (chalk
-// strokes' shape fills about half); dark pieces that the page encloses are not round it.
-function around_the_page(labels, closed) {
-  const h = closed.h, w = closed.w, n = h * w;
-  const rest = new Uint8Array(n);
-  for (let i = 0; i < n; i++) rest[i] = labels[i] ? 0 : 1;
-  const [pieces, sizes] = label_pieces(rest, h, w);
-  if (!sizes.length) return new Set();
-  let brightest = -1;
-  for (let i = 0; i < n; i++) {
-    if (rest[i] && (brightest < 0 || closed.data[i] > closed.data[brightest])) brightest = i;
-  }
-  const page = picture(h, w);
-  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === pieces[brightest] ? 1 : 0;
-  if (edge_labels(page.data, h, w).size) return new Set();
-  const corners = []; // The corners of its border's pixels (4-connected, as SciPy's erosion).
-  let area = 0;
-  for (let i = 0; i < n; i++) {
-    if (!page.data[i]) continue;
-    area++;
-    const y = Math.floor(i / w), x = i - y * w;
-    if (page.data[i - w] && page.data[i + w] && page.data[i - 1] && page.data[i + 1]) continue;
-    corners.push([y, x], [y, x + 1], [y + 1, x], [y + 1, x + 1]);
-  }
-  if (area < C.PAGE_SOLIDITY * hull_area(corners)) return new Set();
-  const outside = new Uint8Array(n); // What is not page, 8-connected to the picture's edge.
-  for (let i = 0; i < n; i++) outside[i] = page.data[i] ? 0 : 1;
-  const [parts] = label_pieces(outside, h, w);
-  const outer = edge_labels(parts, h, w);
-  const near = window_filter(page, 3, Math.max, -Infinity);
-  const found = new Set();
-  for (let i = 0; i < n; i++) if (near.data[i] && labels[i] && outer.has(parts[i])) found.add(labels[i]);
-  return found;
-}
-
-// The area of the convex hull of integer points [y, x] (Andrew's monotone chain, then the
-// shoelace formula), as SciPy's ConvexHull(points).volume gives it.
-function hull_area(points) {
-  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const half = (list) => {
-    const chain = [];
-    for (const p of list) {
-      while (chain.length >= 2 && cross(chain[chain.length - 2], chain[chain.length - 1], p) <= 0) chain.pop();
-      chain.push(p);
-    }
-    chain.pop();
-    return chain;
-  };
-  const hull = [...half(sorted), ...half([...sorted].reverse())];
-  let twice = 0;
-  for (let i = 0; i < hull.length; i++) {
-    const [y0, x0] = hull[i], [y1, x1] = hull[(i + 1) % hull.length];
-    twice += y0 * x1 - y1 * x0;
-  }
-  return Math.abs(twice) / 2;
 }
 
 // The candidates (a Set of labels of dark pieces) that meet the page, the piece of what is
