@@ -85,10 +85,12 @@ def parse_args(argv=None):
                         help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
-    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk", "note"], default=None,
+    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk", "note"],
+                        default=None,
                         help="each rendering a photo of the digit written on paper, read as an "
                              "uploaded file is, instead of a sketchpad; desk: the page lies on a "
-                             "desk whose edge may show; note: a small page wholly in view on a desk")
+                             "desk whose edge may show; note: a small page wholly in view "
+                             "on a desk")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -137,7 +139,8 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     readings = {None: f"renderings on {args.sketchpads} sketchpads", "page": "photos on paper",
-                "desk": "photos on paper on a desk", "note": "photos of a small note on a desk"}[args.photos]
+                "desk": "photos on paper on a desk",
+                "note": "photos of a small note on a desk"}[args.photos]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")

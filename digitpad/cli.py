@@ -149,7 +149,7 @@ def main(argv=None) -> int:
     if args.command == "export-web":
         return export_web_command(args)
     paths = list(args.images)
-    with contextlib.nullcontext() if args.number else worker_pool(len(paths)) as pool:
+    with worker_pool(0 if args.number else len(paths)) as pool:  # Numbers: one process.
         try:
             model = load_model(args.model)
         except ModelFileError as error:

@@ -34,8 +34,9 @@ def _model_input(task):
 
 def _photo_input(task):
     """`(strokes, seed, desk)` → the preprocessed input of a photo of the digit on paper
-    (shadows up to `DEEP_SHADOW`; on a desk if `desk`, as `photo_of_strokes` takes it), read from its JPEG bytes as `python -m digitpad predict` reads a file;
-    None for "no digit" (a fault in making the photo raises: it is not the reader's)."""
+    (shadows up to `DEEP_SHADOW`; on a desk if `desk`, as `photo_of_strokes` takes it), read
+    from its JPEG bytes as `python -m digitpad predict` reads a file; None for "no digit" (a
+    fault in making the photo raises: it is not the reader's)."""
     strokes, seed, desk = task
     jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, desk=desk)
     try:

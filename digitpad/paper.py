@@ -60,10 +60,9 @@ def on_a_note(gray: np.ndarray, rng):
 
 def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper (its longer
-    side 35–60% of the page's), its far
-    side darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose
-    edge may show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the
-    corners the tilt turns in are the desk's."""
+    side 35–60% of the page's), its far side darker by a share drawn from `shadow`; with
+    `desk`, the page lies on a desk whose edge may show (`on_a_desk`; `"note"`: a small page
+    wholly in view, `on_a_note`), and the corners the tilt turns in are the desk's."""
     size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
@@ -109,8 +108,8 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
 def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
                      desk: bool | str = False) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall, a pen 4–10% of
-    its height wide) and photographed, on a desk if `desk` (as `on_paper` takes it). `sideways=None` stores it turned
-    one time in seven."""
+    its height wide) and photographed, on a desk if `desk` (as `on_paper` takes it).
+    `sideways=None` stores it turned one time in seven."""
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
                            rng.uniform(0.02, 0.05) * height)
