@@ -72,5 +72,6 @@ def retrain_with_corrections(train, test, *, out, force=False, held_out=None, **
     out.parent.mkdir(parents=True, exist_ok=True)
     for item in staging.parent.iterdir():  # Staged under the same names as at --out.
         shutil.copy2(item, out.parent / item.name)
+    shutil.rmtree(staging.parent)  # All of it is at `out` now; a refused model's stays to look at.
     print(f"New model written to {out}" + (" (forced)" if worse else ""))
     return True

@@ -106,10 +106,12 @@ def write_idx_folder(folder, arrays, gzipped=True):
     return folder
 
 
-def run_training(*args, timeout=600):
-    """`python train_model.py ARGS` in the project folder; the finished process."""
+def run_training(*args, timeout=600, env=None):
+    """`python train_model.py ARGS` in the project folder, with `env` added to the
+    environment; the finished process."""
     return subprocess.run([sys.executable, "train_model.py", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def free_port() -> int:

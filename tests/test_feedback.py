@@ -117,10 +117,13 @@ def some_corrections(folder):
 def test_training_with_extra_data_uses_it_and_reports_before_after(tmp_path, dry_run_data, drawn_folder):
     feedback = some_corrections(tmp_path / "feedback")
     out = tmp_path / "model" / "tiny.keras"
+    scratch = tmp_path / "scratch"  # The run's temporary folders go here (TMPDIR).
+    scratch.mkdir()
     result = run_training("--data", dry_run_data, "--dry-run", "--out", out, "--batch-size", 64,
                           "--extra-data", feedback, "--extra-weight", 5,
-                          "--drawn-data", drawn_folder, "--workers", 1)
+                          "--drawn-data", drawn_folder, "--workers", 1, env={"TMPDIR": str(scratch)})
     assert result.returncode == 0, result.stderr[-2000:]
+    assert not list(scratch.glob("digitpad-retrain-*"))  # The kept model's staging is cleared.
     assert "| before (model at --out) |" in result.stdout and "| after |" in result.stdout
     metrics = json.loads((out.parent / "metrics.json").read_text())
     extra = metrics["extra_data"]
@@ -146,13 +149,19 @@ def test_worse_model_from_corrections_keeps_the_old_one_unless_forced(tmp_path):
     before = out.with_suffix(".tflite").read_bytes()
     args = ["--data", data, "--dry-run", "--out", out, "--batch-size", 64, "--no-drawn",
             "--extra-data", feedback]
-    result = run_training(*args)
+    scratch = tmp_path / "scratch"  # The runs' temporary folders go here (TMPDIR).
+    scratch.mkdir()
+    result = run_training(*args, env={"TMPDIR": str(scratch)})
     assert result.returncode == 3, result.stderr[-2000:]
     assert "Kept the old model" in result.stdout and "mnist" in result.stdout
     assert out.with_suffix(".tflite").read_bytes() == before
-    forced = run_training(*args, "--force")
+    refused = list(scratch.glob("digitpad-retrain-*"))  # Left to look at, and named.
+    assert len(refused) == 1 and str(refused[0]) in result.stdout
+    assert (refused[0] / "digitpad.tflite").is_file()
+    forced = run_training(*args, "--force", env={"TMPDIR": str(scratch)})
     assert forced.returncode == 0, forced.stderr[-2000:]
     assert out.with_suffix(".tflite").read_bytes() != before
+    assert list(scratch.glob("digitpad-retrain-*")) == refused  # The forced one's is cleared.
     # Each export lands under its own name: the served one takes any batch, the browser's one.
     from ai_edge_litert.interpreter import Interpreter
 
