@@ -38,6 +38,10 @@ DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow dar
 SHARP_REACH = 3  # A desk meets the page at a sharp edge: the page this many pixels (of the
 SHARP_SHARE = 0.25  # ~128-px closed picture) on towards its centre, along this share of its border.
 EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
+PAGE_HOLES = 0.4  # Light ink's holes this far from the background, towards the ink's level or
+# away from it, are not a board seen through a loop: the "ink" is a page, the holes its middle or strokes.
+MIN_HOLES = 0.005  # Holes covering less than this share of the picture are not weighed.
+PAGE_EDGE = 5  # Pixels (of the read picture) the page is grown by: its blurred edge is desk too.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -50,22 +54,32 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink is read instead if that finds less ink (paper read as light ink is most of the
     picture; strokes read as dark ink are a small part of it). In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
-    background and the page's edge is kept sharp (`flatten_background`'s `closed`).
+    background and the page's edge is kept sharp (`flatten_background`'s `closed`). Light
+    ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
+    note) can read as light ink, the page the "stroke" (`page_read_as_ink`); then the page's
+    dark ink is read, and all round it is desk.
     Ink along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
     level = float(np.median(gray))
     dark_ink = level >= 128
     flat = flatten_background(gray, dark_ink)
+    photo = float(np.mean(gray == level)) < DRAWN_BACKGROUND
+    closed = beyond = None
     if flat is gray:
         ink = _ink_from_flat(flat)
     else:  # Uneven lighting: a photo, perhaps with a desk beyond the page.
-        closed = closed_picture(gray) if float(np.mean(gray == level)) < DRAWN_BACKGROUND else None
+        closed = closed_picture(gray) if photo else None
         beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
             ink = _ink_from_flat(flat)
             other = np.where(beyond, 255.0, flatten_background(gray, True))
             if (_ink_from_flat(other)[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum():
                 dark_ink = True
+    if photo and not dark_ink:  # Light strokes, or a small page on a wide desk read as ink?
+        page = page_read_as_ink(gray, ink)
+        if page is not None:
+            dark_ink, beyond = True, ~page
+    if beyond is not None:
         if dark_ink:
             edges = closed[1] if closed else None
             flat = np.where(beyond, 255.0, flatten_background(gray, True, edges)).astype(np.float32)
@@ -76,6 +90,35 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     if contrast < MIN_CONTRAST:  # Too faint to be ink: JPEG noise or an empty page.
         return np.zeros_like(flat, dtype=np.float32)
     return ink
+
+
+def page_read_as_ink(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """The page, if light `ink` (an `(H, W)` ink map of the `(H, W)` gray photo) is a small page
+    on a dark desk read as light ink, else None: `(H, W)` bool, grown by `PAGE_EDGE`.
+
+    Light strokes (chalk on a board) hold in their loops the board they are written on: the
+    background. A page read as light ink holds something else in its holes: its own unlit middle
+    (where the background estimate reaches no desk, as bright as the "ink") or its dark strokes
+    (darker than the desk when the rest of it reads as ink). So the holes' median is placed on the
+    scale from the background (the picture's median, 0) to the ink's (1); `PAGE_HOLES` from 0,
+    either way, is a page. The page is the largest piece of the ink with its holes filled.
+    """
+    from scipy import ndimage
+
+    mask = ink > INK_LEVEL
+    if not mask.any():
+        return None
+    outside, _ = ndimage.label(~mask, structure=np.ones((3, 3)))
+    holes = (outside > 0) & ~np.isin(outside, _edge_labels(outside))
+    if holes.sum() < MIN_HOLES * mask.size:
+        return None
+    background = float(np.median(gray))
+    scale = max(float(np.median(gray[mask])) - background, 1.0)
+    if abs(float(np.median(gray[holes])) - background) < PAGE_HOLES * scale:
+        return None
+    pieces, _ = ndimage.label(mask | holes, structure=np.ones((3, 3)))
+    page = pieces == int(np.argmax(np.bincount(pieces.ravel())[1:])) + 1
+    return ndimage.maximum_filter(page, size=PAGE_EDGE)
 
 
 def closed_picture(gray: np.ndarray):

@@ -184,6 +184,26 @@ def test_small_or_thick_chalk_digits_on_a_grainy_board_are_read(model, drawn_dig
     assert right >= 0.9 * len(records)
 
 
+def test_a_page_read_as_light_ink_is_told_from_a_loop_of_chalk():
+    """Both read as a bright ring with a hole; the chalk's hole is the board (the picture's
+    background), a note's is its own bright, unlit middle or its dark strokes."""
+    from digitpad.preprocess import page_read_as_ink
+
+    ys, xs = np.indices((300, 300))
+    square = (abs(ys - 150) < 80) & (abs(xs - 150) < 80)
+    ring = square & ~((abs(ys - 150) < 50) & (abs(xs - 150) < 50))
+    ink = ring.astype(np.float32)
+    note = np.where(square, 220.0, 40.0).astype(np.float32)  # A page on a desk ...
+    page = page_read_as_ink(note, ink)
+    assert page is not None and page[square].all() and not page[:60].any()
+    strokes = np.where(square, 220.0, 100.0).astype(np.float32)  # On a grey desk, its strokes
+    strokes[140:160, 100:200] = 20  # darker than the desk, the rest of the page read as ink.
+    assert page_read_as_ink(strokes, square & (strokes > 20)) is not None
+    board = np.where(ring, 220.0, 40.0).astype(np.float32)  # Chalk: the hole is the board.
+    assert page_read_as_ink(board, ink) is None
+    assert page_read_as_ink(board, np.zeros_like(ink)) is None  # No ink, no page.
+
+
 def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     record, expected = reference
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95

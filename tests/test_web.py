@@ -222,6 +222,29 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
     assert sum(map(sum, desks)) > 0  # Some pages are on a desk.
 
 
+def test_javascript_reads_small_notes_as_python_does(visit, drawn_digits, model):
+    """Photos of a small note wholly in view on a dark desk (JPEG, as a phone saves them),
+    which read as light ink until the page in it is found: the same inputs and digits."""
+    from digitpad.evaluation import DEEP_SHADOW
+    from digitpad.paper import photo_of_strokes
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    grays = [np.asarray(to_grayscale(open_image(photo_of_strokes(
+        drawn_digits[index * 11 % len(drawn_digits)]["strokes"], np.random.default_rng(index),
+        shadow=DEEP_SHADOW, desk="note")), max_side=READ_SIZE), np.uint8) for index in range(10)]
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    right = 0
+    for index, (gray, js) in enumerate(zip(grays, page.evaluate(READ_IN_PAGE, urls))):
+        assert "input" in js, js
+        python = preprocess(gray)
+        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
+        guess = int(np.argmax(classify_inputs(model, python[None])[0]))
+        assert int(np.argmax(js["probabilities"])) == guess
+        right += guess == drawn_digits[index * 11 % len(drawn_digits)]["label"]
+    assert right >= 9
+
+
 def test_javascript_centres_a_bar_as_python_does(visit):
     """Bars of one value have their centre of mass on a half pixel: a tie, which both round
     to even only if both sum exactly (in float64; float32 sums put 110 of 300 a pixel apart)."""

@@ -156,23 +156,32 @@ function min_max(data) {
 
 export function ink_map(gray) {
   const level = median(gray.data);
-  const dark_ink = level >= 128;
-  let flat = flatten_background(gray, dark_ink);
-  let ink;
+  let dark = level >= 128;
+  let flat = flatten_background(gray, dark);
+  let same = 0;
+  for (const v of gray.data) same += v === level ? 1 : 0;
+  // A drawing's background is one grey level; only a photo has a desk.
+  const photo = same / gray.data.length < C.DRAWN_BACKGROUND;
+  let ink, closed = null, beyond = null;
   if (flat === gray) {
     ink = ink_from_flat(flat);
   } else { // Uneven lighting: a photo, perhaps with a desk beyond the page.
-    let same = 0;
-    for (const v of gray.data) same += v === level ? 1 : 0;
-    // A drawing's background is one grey level; only a photo has a desk.
-    const closed = same / gray.data.length < C.DRAWN_BACKGROUND ? closed_picture(gray) : null;
-    const beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
-    let dark = dark_ink;
-    if (!dark_ink) { // A shadow can take a page's median below mid-grey; so can a desk.
+    closed = photo ? closed_picture(gray) : null;
+    beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
+    if (!dark) { // A shadow can take a page's median below mid-grey; so can a desk.
       ink = ink_from_flat(flat);
       const other = off_the_desk(flatten_background(gray, true), beyond);
       if (ink_count(ink_from_flat(other), beyond) < ink_count(ink, beyond)) dark = true;
     }
+  }
+  if (photo && !dark) { // Light strokes, or a small page on a wide desk read as ink?
+    const page = page_read_as_ink(gray, ink);
+    if (page) {
+      dark = true;
+      beyond = page.map((v) => 1 - v);
+    }
+  }
+  if (beyond) {
     if (dark) {
       flat = off_the_desk(flatten_background(gray, true, closed ? closed[1] : null), beyond);
       ink = ink_from_flat(flat);
@@ -184,6 +193,43 @@ export function ink_map(gray) {
   const contrast = Math.max(background - darkest, brightest - background);
   if (contrast < C.MIN_CONTRAST) return picture(flat.h, flat.w); // Too faint to be ink.
   return ink;
+}
+
+// The page (a mask, 1 = page, grown by PAGE_EDGE) if light `ink` is a small page on a dark desk
+// read as light ink, else null: light strokes hold the board in their loops, a page its unlit
+// middle or its dark strokes. The holes' median, on the scale from the background (0) to the
+// ink's median (1), PAGE_HOLES from 0 either way, is a page: the largest piece of the ink with
+// its holes filled.
+function page_read_as_ink(gray, ink) {
+  const h = gray.h, w = gray.w, n = h * w;
+  const mask = new Uint8Array(n), open = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
+    open[i] = 1 - mask[i];
+  }
+  const [outside] = label_pieces(open, h, w);
+  const edge = edge_labels(outside, h, w);
+  const hole = new Uint8Array(n);
+  const in_ink = [], in_holes = [];
+  for (let i = 0; i < n; i++) {
+    if (mask[i]) in_ink.push(gray.data[i]);
+    else if (!edge.has(outside[i])) {
+      hole[i] = 1;
+      in_holes.push(gray.data[i]);
+    }
+  }
+  if (!in_ink.length || in_holes.length < C.MIN_HOLES * n) return null;
+  const background = median(gray.data);
+  const scale = Math.max(median(in_ink) - background, 1);
+  if (Math.abs(median(in_holes) - background) < C.PAGE_HOLES * scale) return null;
+  const filled = new Uint8Array(n);
+  for (let i = 0; i < n; i++) filled[i] = mask[i] | hole[i];
+  const [pieces, sizes] = label_pieces(filled, h, w);
+  let largest = 1;
+  for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[largest - 1]) largest = k + 1;
+  const page = picture(h, w);
+  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === largest ? 1 : 0;
+  return Uint8Array.from(window_filter(page, C.PAGE_EDGE, Math.max, -Infinity).data);
 }
 
 // Inked pixels, leaving out those where `beyond` (a mask of the picture's size) is set.
