@@ -42,6 +42,8 @@ PAGE_HOLES = 0.4  # Light ink's holes this far from the background, towards the 
 # away from it, are not a board seen through a loop: the "ink" is a page, the holes its middle or strokes.
 MIN_HOLES = 0.005  # Holes covering less than this share of the picture are not weighed.
 PAGE_EDGE = 5  # Pixels (of the read picture) the page is grown by: its blurred edge is desk too.
+SHEET_FILL = 0.88  # A sheet fills this share of the smallest rectangle round it, or more ...
+SHEET_STROKES = 0.1  # ... and the strokes written on it are at most this share of its span wide.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -101,7 +103,9 @@ def page_read_as_ink(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
     (where the background estimate reaches no desk, as bright as the "ink") or its dark strokes
     (darker than the desk when the rest of it reads as ink). So the holes' median is placed on the
     scale from the background (the picture's median, 0) to the ink's (1); `PAGE_HOLES` from 0,
-    either way, is a page. The page is the largest piece of the ink with its holes filled.
+    either way, is a page. The page is the largest piece of the ink with its holes filled. A
+    page small enough to read as ink all over, its strokes no darker than the desk, is found by
+    its shape instead (`written_sheet`).
     """
     from scipy import ndimage
 
@@ -110,15 +114,69 @@ def page_read_as_ink(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
         return None
     outside, _ = ndimage.label(~mask, structure=np.ones((3, 3)))
     holes = (outside > 0) & ~np.isin(outside, _edge_labels(outside))
-    if holes.sum() < MIN_HOLES * mask.size:
-        return None
-    background = float(np.median(gray))
-    scale = max(float(np.median(gray[mask])) - background, 1.0)
-    if abs(float(np.median(gray[holes])) - background) < PAGE_HOLES * scale:
+    if not holes.any():
         return None
     pieces, _ = ndimage.label(mask | holes, structure=np.ones((3, 3)))
     page = pieces == int(np.argmax(np.bincount(pieces.ravel())[1:])) + 1
-    return ndimage.maximum_filter(page, size=PAGE_EDGE)
+    found = ndimage.maximum_filter(page, size=PAGE_EDGE)
+    if holes.sum() >= MIN_HOLES * mask.size:
+        background = float(np.median(gray))
+        scale = max(float(np.median(gray[mask])) - background, 1.0)
+        if abs(float(np.median(gray[holes])) - background) >= PAGE_HOLES * scale:
+            return found
+    return found if written_sheet(page, holes & page) else None
+
+
+def written_sheet(piece: np.ndarray, holes: np.ndarray) -> bool:
+    """Whether a bright `piece` (`(H, W)` bool) with dark `holes` in it looks like a sheet of
+    paper written on: it fills `SHEET_FILL` of the smallest rectangle round it (at any angle;
+    a sheet seen from above does, a loop of chalk does not: round, its filled shape fills at
+    most π/4), and its holes are strokes, at most `SHEET_STROKES` of its span wide (a boxy loop's
+    middle is not)."""
+    if holes.sum() < MIN_INK_PIXELS:
+        return False
+    rows, cols = np.nonzero(piece)
+    span = max(np.ptp(rows), np.ptp(cols)) + 1
+    if stroke_width(holes) > SHEET_STROKES * span:
+        return False
+    return float(piece.sum()) >= SHEET_FILL * smallest_rectangle(piece)
+
+
+def smallest_rectangle(piece: np.ndarray) -> float:
+    """The area of the smallest rectangle, at any angle, round a `(H, W)` bool piece's pixels
+    (squares): one side lies along an edge of their convex hull, whose corners are among the
+    outer corners of each row's first and last pixel (at most four a row, whatever the piece)."""
+    rows = np.flatnonzero(piece.any(axis=1))
+    first = np.argmax(piece[rows], axis=1)
+    last = piece.shape[1] - np.argmax(piece[rows, ::-1], axis=1)
+    corners = np.concatenate([np.stack([rows + dy, cols], axis=1)
+                              for dy in (0, 1) for cols in (first, last)])
+    hull = convex_hull(np.unique(corners, axis=0).astype(np.float64))
+    edges = np.roll(hull, -1, axis=0) - hull
+    lengths = np.hypot(edges[:, 0], edges[:, 1])
+    along = edges / lengths[:, None]
+    across = np.stack([-along[:, 1], along[:, 0]], axis=1)
+    u, v = along @ hull.T, across @ hull.T  # Every hull point on every edge's two axes.
+    return float(((u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))).min())
+
+
+def convex_hull(points: np.ndarray) -> np.ndarray:
+    """The convex hull of `(N, 2)` points (N ≥ 3, distinct, sorted), in order, without points
+    on its edges: Andrew's monotone chain, as the JavaScript computes it."""
+    def half(sequence):
+        chain = []
+        for point in sequence:
+            while len(chain) >= 2 and _cross(chain[-2], chain[-1], point) <= 0:
+                chain.pop()
+            chain.append(point)
+        return chain[:-1]
+
+    ordered = [tuple(point) for point in points]
+    return np.asarray(half(ordered) + half(ordered[::-1]))
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
 def closed_picture(gray: np.ndarray):

@@ -204,6 +204,31 @@ def test_a_page_read_as_light_ink_is_told_from_a_loop_of_chalk():
     assert page_read_as_ink(board, np.zeros_like(ink)) is None  # No ink, no page.
 
 
+def test_a_small_page_read_as_ink_all_over_is_told_by_its_shape():
+    """Strokes as dark as the desk look like a board through a loop; but the page is a filled
+    rectangle at any angle with thin strokes in it, and a loop of chalk is neither."""
+    from PIL import Image
+
+    from digitpad.preprocess import page_read_as_ink
+
+    sheet = np.zeros((300, 300), np.uint8)
+    sheet[90:210, 100:200] = 220
+    sheet[120:180, 140:146] = 40  # A 1, as dark as the desk.
+    sheet[150:156, 120:180] = 40  # A bar across it.
+    for angle in (0, 20, 45):
+        gray = np.asarray(Image.fromarray(sheet).rotate(angle, fillcolor=40), np.float32)
+        page = page_read_as_ink(gray, (gray > 130).astype(np.float32))
+        assert page is not None and page[gray > 130].all() and not page[:40].any(), angle
+    ys, xs = np.indices((300, 300))
+    for outer, inner in (((ys - 150) ** 2 / 110 ** 2 + (xs - 150) ** 2 / 70 ** 2 < 1,  # A round 0,
+                          (ys - 150) ** 2 / 60 ** 2 + (xs - 150) ** 2 / 20 ** 2 < 1),
+                         ((abs(ys - 150) < 100) & (abs(xs - 150) < 70),  # a boxy one,
+                          (abs(ys - 150) < 60) & (abs(xs - 150) < 25))):
+        chalk = outer & ~inner
+        gray = np.where(chalk, 220.0, 40.0).astype(np.float32)
+        assert page_read_as_ink(gray, chalk.astype(np.float32)) is None
+
+
 def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     record, expected = reference
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95

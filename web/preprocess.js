@@ -199,7 +199,8 @@ export function ink_map(gray) {
 // read as light ink, else null: light strokes hold the board in their loops, a page its unlit
 // middle or its dark strokes. The holes' median, on the scale from the background (0) to the
 // ink's median (1), PAGE_HOLES from 0 either way, is a page: the largest piece of the ink with
-// its holes filled.
+// its holes filled. A page that reads as ink all over, its strokes no darker than the desk, is
+// found by its shape instead (written_sheet).
 function page_read_as_ink(gray, ink) {
   const h = gray.h, w = gray.w, n = h * w;
   const mask = new Uint8Array(n), open = new Uint8Array(n);
@@ -218,10 +219,7 @@ function page_read_as_ink(gray, ink) {
       in_holes.push(gray.data[i]);
     }
   }
-  if (!in_ink.length || in_holes.length < C.MIN_HOLES * n) return null;
-  const background = median(gray.data);
-  const scale = Math.max(median(in_ink) - background, 1);
-  if (Math.abs(median(in_holes) - background) < C.PAGE_HOLES * scale) return null;
+  if (!in_ink.length || !in_holes.length) return null;
   const filled = new Uint8Array(n);
   for (let i = 0; i < n; i++) filled[i] = mask[i] | hole[i];
   const [pieces, sizes] = label_pieces(filled, h, w);
@@ -229,7 +227,81 @@ function page_read_as_ink(gray, ink) {
   for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[largest - 1]) largest = k + 1;
   const page = picture(h, w);
   for (let i = 0; i < n; i++) page.data[i] = pieces[i] === largest ? 1 : 0;
-  return Uint8Array.from(window_filter(page, C.PAGE_EDGE, Math.max, -Infinity).data);
+  const found = () => Uint8Array.from(window_filter(page, C.PAGE_EDGE, Math.max, -Infinity).data);
+  if (in_holes.length >= C.MIN_HOLES * n) {
+    const background = median(gray.data);
+    const scale = Math.max(median(in_ink) - background, 1);
+    if (Math.abs(median(in_holes) - background) >= C.PAGE_HOLES * scale) return found();
+  }
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) inside[i] = hole[i] && page.data[i] ? 1 : 0;
+  return written_sheet(page, inside) ? found() : null;
+}
+
+// Whether a bright piece (a picture, 1 = piece) with dark holes (a mask) in it looks like a sheet
+// written on: it fills SHEET_FILL of the smallest rectangle round it, at any angle, and its
+// holes are strokes, at most SHEET_STROKES of its span wide.
+function written_sheet(piece, holes) {
+  const h = piece.h, w = piece.w;
+  let count = 0;
+  for (const v of holes) count += v;
+  if (count < C.MIN_INK_PIXELS) return false;
+  let top = h, bottom = -1, left = w, right = -1, area = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!piece.data[y * w + x]) continue;
+      area++;
+      top = Math.min(top, y); bottom = Math.max(bottom, y);
+      left = Math.min(left, x); right = Math.max(right, x);
+    }
+  }
+  const span = Math.max(bottom - top, right - left) + 1;
+  if (stroke_width(holes, h, w) > C.SHEET_STROKES * span) return false;
+  return area >= C.SHEET_FILL * smallest_rectangle(piece);
+}
+
+// The area of the smallest rectangle, at any angle, round a piece's pixels (squares): one side
+// lies along an edge of the convex hull (Andrew's monotone chain) of their corners, which are
+// among the outer corners of each row's first and last pixel.
+function smallest_rectangle(piece) {
+  const h = piece.h, w = piece.w;
+  const corners = new Set();
+  for (let y = 0; y < h; y++) {
+    let first = -1, last = -1;
+    for (let x = 0; x < w; x++) {
+      if (!piece.data[y * w + x]) continue;
+      if (first < 0) first = x;
+      last = x;
+    }
+    if (first < 0) continue;
+    for (const dy of [0, 1]) for (const x of [first, last + 1]) corners.add((y + dy) * (w + 1) + x);
+  }
+  const points = Array.from(corners).sort((a, b) => a - b).map((k) => [Math.floor(k / (w + 1)), k % (w + 1)]);
+  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (sequence) => {
+    const chain = [];
+    for (const point of sequence) {
+      while (chain.length >= 2 && cross(chain[chain.length - 2], chain[chain.length - 1], point) <= 0) chain.pop();
+      chain.push(point);
+    }
+    return chain.slice(0, -1);
+  };
+  const hull = half(points).concat(half(points.slice().reverse()));
+  let best = Infinity;
+  for (let i = 0; i < hull.length; i++) {
+    const next = hull[(i + 1) % hull.length];
+    const ey = next[0] - hull[i][0], ex = next[1] - hull[i][1];
+    const length = Math.hypot(ey, ex);
+    const [ay, ax] = [ey / length, ex / length];
+    let ulo = Infinity, uhi = -Infinity, vlo = Infinity, vhi = -Infinity;
+    for (const [py, px] of hull) {
+      const u = ay * py + ax * px, v = -ax * py + ay * px;
+      ulo = Math.min(ulo, u); uhi = Math.max(uhi, u);
+      vlo = Math.min(vlo, v); vhi = Math.max(vhi, v);
+    }
+    best = Math.min(best, (uhi - ulo) * (vhi - vlo));
+  }
+  return best;
 }
 
 // Inked pixels, leaving out those where `beyond` (a mask of the picture's size) is set.
