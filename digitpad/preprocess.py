@@ -146,37 +146,21 @@ def smallest_rectangle(piece: np.ndarray) -> float:
     """The area of the smallest rectangle, at any angle, round a `(H, W)` bool piece's pixels
     (squares): one side lies along an edge of their convex hull, whose corners are among the
     outer corners of each row's first and last pixel (at most four a row, whatever the piece)."""
+    from scipy.spatial import ConvexHull
+
     rows = np.flatnonzero(piece.any(axis=1))
     first = np.argmax(piece[rows], axis=1)
     last = piece.shape[1] - np.argmax(piece[rows, ::-1], axis=1)
     corners = np.concatenate([np.stack([rows + dy, cols], axis=1)
                               for dy in (0, 1) for cols in (first, last)])
-    hull = convex_hull(np.unique(corners, axis=0).astype(np.float64))
+    points = np.unique(corners, axis=0).astype(np.float64)
+    hull = points[ConvexHull(points).vertices]  # In order round it.
     edges = np.roll(hull, -1, axis=0) - hull
     lengths = np.hypot(edges[:, 0], edges[:, 1])
     along = edges / lengths[:, None]
     across = np.stack([-along[:, 1], along[:, 0]], axis=1)
     u, v = along @ hull.T, across @ hull.T  # Every hull point on every edge's two axes.
     return float(((u.max(axis=1) - u.min(axis=1)) * (v.max(axis=1) - v.min(axis=1))).min())
-
-
-def convex_hull(points: np.ndarray) -> np.ndarray:
-    """The convex hull of `(N, 2)` points (N ≥ 3, distinct, sorted), in order, without points
-    on its edges: Andrew's monotone chain, as the JavaScript computes it."""
-    def half(sequence):
-        chain = []
-        for point in sequence:
-            while len(chain) >= 2 and _cross(chain[-2], chain[-1], point) <= 0:
-                chain.pop()
-            chain.append(point)
-        return chain[:-1]
-
-    ordered = [tuple(point) for point in points]
-    return np.asarray(half(ordered) + half(ordered[::-1]))
-
-
-def _cross(o, a, b) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
 def closed_picture(gray: np.ndarray):
