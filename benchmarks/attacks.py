@@ -11,6 +11,7 @@ then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must s
     python benchmarks/attacks.py
 """
 
+import shutil
 import sys
 import tempfile
 import time
@@ -88,6 +89,7 @@ def main() -> int:
         print(f"\nRSS growth over all of it: {rss_mb(process.pid) - start:+.0f} MB")
     finally:
         stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

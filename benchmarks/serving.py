@@ -154,9 +154,14 @@ def load(url, files, users, seconds, expected):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="digitpad-bench-") as folder:
+        return measure(args, Path(folder))
+
+
+def measure(args, folder: Path) -> int:
+    """Time both servers on the drawings written to `folder`; print the table of targets."""
     from gradio_client import Client
 
-    folder = Path(tempfile.mkdtemp(prefix="digitpad-bench-"))
     files = drawings(folder)
     figures = {}
     for name, script in SERVERS.items():

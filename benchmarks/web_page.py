@@ -32,10 +32,15 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="digitpad-site-") as folder:
+        return measure(args, Path(folder))
+
+
+def measure(args, folder: Path) -> int:
+    """Export the site into `folder`, serve it, and time the page as `main` says."""
     from playwright.sync_api import sync_playwright
 
-    args = parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="digitpad-site-"))
     written = export_web(folder)
     print(f"site: {len(written)} files, {sum(p.stat().st_size for p in written) / 2**20:.1f} MB on disk")
     server, url = serve_folder(folder)
