@@ -7,10 +7,13 @@ import os
 import sys
 import threading
 
+from gradio.utils import get_upload_folder
+
 from digitpad.answers import warm_up
 from digitpad.inference import ModelFileError, get_model, model_path_from_env
+from digitpad.limits import sweep_on_schedule
 from digitpad.memory import keep_heap_small
-from digitpad.webui import LAUNCH_OPTIONS, build_demo
+from digitpad.webui import DELETE_CACHE, build_demo, launch_options
 
 # Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
 QUEUE_SIZE = int(os.environ.get("DIGITPAD_QUEUE_SIZE", 64))
@@ -28,7 +31,9 @@ def main() -> int:
     keep_heap_small()  # Large pictures hand their memory back instead of growing the server.
     # The first prediction imports a little more (SciPy); do it while the server starts.
     threading.Thread(target=warm_up, args=(model,), daemon=True).start()
-    demo.launch(**LAUNCH_OPTIONS)
+    # Parts of uploads that Gradio never claims leave with the cache's schedule.
+    sweep_on_schedule(get_upload_folder(), *DELETE_CACHE)
+    demo.launch(**launch_options())
     return 0
 
 

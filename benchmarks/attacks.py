@@ -6,6 +6,9 @@ the time to an answer and the server's resident memory.
    same at 4000×4000, inside the pixel cap);
 3. blob index: `accept_blobs` with layer index 20,000,000, three times;
 4. feedback storage: `/correct` with a 2000×2000 picture of faint noise and a bar;
+5. many files in one request: 1,000 parts of 4 MB (each within Gradio's 5 MB a file) to
+   `/upload` and to the editor's blob endpoint, and two such parts (8 MB), with the bytes left
+   in the server's upload folder;
 then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must still be read.
 
     python benchmarks/attacks.py
@@ -38,11 +41,41 @@ def timed(name, pid, call):
     print(f"{name:<34} {time.time() - started:6.2f} s   RSS {rss_mb(pid):6.0f} MB   {outcome}", flush=True)
 
 
+def many_files(url, path, parts, size=4 * 1024 * 1024, field="files") -> str:
+    """POST `parts` files of `size` bytes in one multipart body, streamed with its length
+    declared; the answer's status and first line, or how the connection ended."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    head = (f'--b\r\nContent-Disposition: form-data; name="{field}"; filename="p.png"\r\n\r\n').encode()
+    chunk = bytes(size)
+    length = parts * (len(head) + size + 2) + len(b"--b--\r\n")
+
+    def body():
+        for _ in range(parts):
+            yield head + chunk + b"\r\n"
+        yield b"--b--\r\n"
+
+    connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+    try:
+        connection.request("POST", path, body=body(), headers={
+            "Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(length)})
+        answer = connection.getresponse()
+        return f"HTTP {answer.status} {answer.read().decode()[:70]!r}"
+    except OSError as error:
+        return f"connection closed ({type(error).__name__}) after {length / 2**30:.1f} GB declared"
+    finally:
+        connection.close()
+
+
 def main() -> int:
     from gradio_client import Client, handle_file
 
     folder = Path(tempfile.mkdtemp(prefix="digitpad-attacks-"))
-    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(folder / "feedback")})
+    uploads = folder / "tmp" / "gradio"  # The server's upload folder (its TMPDIR is ours).
+    uploads.parent.mkdir()
+    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(folder / "feedback"),
+                              "TMPDIR": str(uploads.parent)})
     try:
         client = Client(url, verbose=False)
         record = next(d for d in load_drawn_digits(FIXTURES / "drawn-digits.jsonl.gz") if d["label"] == 6)
@@ -76,6 +109,14 @@ def main() -> int:
             return f"{note} (stored {stored / 1024:.0f} kB)"
 
         timed("4. feedback noise 2000²", process.pid, correct_noise)
+
+        def stored() -> str:
+            return f"; upload folder {sum(p.stat().st_size for p in uploads.rglob('*') if p.is_file()) / 2**20:.1f} MB"
+
+        for path in ("/gradio_api/upload", "/gradio_api/component_server"):
+            for parts in (1000, 2):
+                timed(f"5. {parts} × 4 MB to {path.rsplit('/', 1)[1]}", process.pid,
+                      lambda: many_files(url, path, parts) + stored())
         big = png_file(folder, np.full((5000, 5000, 4), 255, np.uint8), "big.png")
         timed("one 5000×5000 drawing", process.pid,
               lambda: client.predict(editor_value(big), api_name="/predict")[3])

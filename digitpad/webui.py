@@ -1,5 +1,5 @@
 """The Gradio interface: layout and wiring. `app.py` calls `build_demo()` and launches it
-with `LAUNCH_OPTIONS`.
+with `launch_options()`.
 
 - Digit tab: a sketchpad (or an uploaded photo) in; the digit, its ten probabilities and the
   model's 28×28 view out (`/predict`, `/predict_upload`); a one-click correction (`/correct`).
@@ -13,12 +13,14 @@ request's work are in `digitpad.component`.
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from digitpad.answers import (DIGITS, NUMBER_PROMPT, PROMPT, blank_outputs, correction_outputs,
                               number_outputs, predict_outputs, user_errors)
 from digitpad.component import DigitSketchpad, DigitUploadButton
 from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
+from digitpad.limits import MAX_REQUEST_BYTES, BodyLimit
 from digitpad.reading import open_image
 
 CANVAS_SIZE = 448
@@ -28,7 +30,13 @@ HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
 ACTIVATE_BRUSH_JS = (HERE / "static" / "activate_brush.js").read_text()
 DELETE_CACHE = (300, 900)  # Every 5 minutes, uploads older than 15 minutes leave the cache.
-LAUNCH_OPTIONS = {"css_paths": [HERE / "static" / "app.css"], "max_file_size": "5mb"}
+
+
+def launch_options() -> dict:
+    """`demo.launch`'s settings, fresh each time (Gradio adds to the `app_kwargs` it is given):
+    the stylesheet, 5 MB a file, and at most `MAX_REQUEST_BYTES` a request (`digitpad.limits`)."""
+    return {"css_paths": [HERE / "static" / "app.css"], "max_file_size": "5mb",
+            "app_kwargs": {"middleware": [Middleware(BodyLimit, limit=MAX_REQUEST_BYTES)]}}
 
 
 def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:

@@ -205,3 +205,75 @@ def test_user_facing_errors_are_sentences(client, tmp_path):
     assert label is None or label.get("label") is None
     assert "speck" in message.lower() or "draw a digit" in message.lower()
 
+
+
+def raw_post(url, path, head: bytes, body: bytes = b"") -> tuple[int, str]:
+    """Send a POST with these extra header lines and body over a bare socket; return the
+    answer's status and body (the server may answer before the body is sent)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\n".encode()
+                           + b"Content-Type: multipart/form-data; boundary=b\r\n" + head + b"\r\n" + body)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2].decode()
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/component_server"])
+def test_a_request_body_is_bounded_before_it_is_read(live_app, path):
+    """Gradio bounds each file (5 MB) but not how many come in one request (up to 1,000, all
+    written to disk first): a body over 6 MB is refused from its declared length, one with no
+    declared length is refused, and a normal upload still works afterwards."""
+    from digitpad.limits import MAX_REQUEST_BYTES, NO_LENGTH, TOO_LARGE
+
+    assert raw_post(live_app, path, b"Content-Length: 5000000000\r\n") == (413, TOO_LARGE)
+    assert raw_post(live_app, path, b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n") == (411, NO_LENGTH)
+    part = b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"p.png\"\r\n\r\n" \
+        + bytes(3 * 1024 * 1024) + b"\r\n"
+    body = part * 2 + b"--b--\r\n"  # Two 3 MB files: each within Gradio's bound, together not.
+    assert len(body) > MAX_REQUEST_BYTES
+    assert raw_post(live_app, path, f"Content-Length: {len(body)}\r\n".encode(), body) == (413, TOO_LARGE)
+
+
+def test_parts_gradio_never_claims_are_swept_once_old(tmp_path):
+    """`/upload` keeps only parts named `files`; any other part stays in the upload folder as
+    `tmp…`. Old ones go; recent ones (perhaps still being written) and kept uploads stay."""
+    import os
+    import time
+
+    from digitpad.limits import sweep_orphans
+
+    now = time.time()
+    for name, age in (("tmpold1", 1000), ("tmpold2", 5000), ("tmpnew", 10), ("notes.txt", 5000)):
+        (tmp_path / name).write_bytes(b"x" * 100)
+        os.utime(tmp_path / name, (now - age, now - age))
+    kept = tmp_path / ("ab" * 32) / "tmpdrawing.png"  # A kept upload lives in a folder of its own.
+    kept.parent.mkdir()
+    kept.write_bytes(b"png")
+    os.utime(kept, (now - 5000, now - 5000))
+    (tmp_path / "tmpfolder").mkdir()
+
+    assert sweep_orphans(tmp_path, older_than=900, now=now) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["tmpnew", "notes.txt", "ab" * 32, "tmpfolder"])
+    assert kept.exists()
+    assert sweep_orphans(tmp_path / "missing", older_than=900) == 0
+
+
+@pytest.mark.parametrize("headers, refusal", [
+    ([(b"content-length", b"6291456")], None),
+    ([(b"content-length", b"6291457")], 413),
+    ([(b"content-length", b"-1")], 413),
+    ([(b"content-length", b"12, 12")], 413),
+    ([(b"transfer-encoding", b"chunked")], 411),
+    ([(b"host", b"x")], None),
+])
+def test_which_bodies_are_refused_unread(headers, refusal):
+    from digitpad.limits import body_refusal
+
+    outcome = body_refusal(headers)
+    assert (outcome and outcome[0]) == refusal
