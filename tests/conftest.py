@@ -1,11 +1,30 @@
 """Shared fixtures: the committed model and data fixtures, and a live app on loopback.
 Helper functions live in `helpers.py`."""
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
 
 from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, start_app, stop, tiny_mnist, write_idx_folder
 from digitpad.drawings import load_drawn_digits
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_stay_in_pytests_folder(tmp_path_factory):
+    """Temporary files of the suite, its servers and its clients go to a folder of pytest's
+    (which keeps the last three runs), not the system's: gradio_client leaves an empty
+    folder there for each file it downloads, and the servers' upload caches outlive them."""
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    before = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir, os.environ["TMPDIR"] = folder, folder
+    yield folder
+    tempfile.tempdir = before[0]
+    if before[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before[1]
 
 
 @pytest.fixture(scope="session")
