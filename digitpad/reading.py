@@ -1,8 +1,8 @@
 """Reading pictures safely: files, bytes, arrays and sketchpad values → a small grayscale image.
 
 Every picture is checked from its header before it is decoded (at most `MAX_PIXELS` over all
-the parts of one request), decoded at a reduced size where the format allows (JPEG), and
-shrunk right after decoding, so a request never holds more than a few megabytes for long.
+the parts of one request, a JPEG counted at the reduced size it is decoded at), and shrunk
+right after decoding, so a request never holds more than a few megabytes for long.
 A sketchpad value is read from its composite; without one, from its background and at most
 one layer (a sketchpad has one).
 
@@ -44,7 +44,8 @@ def _lazy_open(source) -> Image.Image:
     try:
         return Image.open(source)
     except Image.DecompressionBombError:
-        raise ValueError(f"The picture is far too large: the limit is {UNIT}.") from None
+        raise ValueError(f"The picture is far too large: over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} "
+                         "megapixels. Send a smaller picture.") from None
     except (OSError, SyntaxError, ValueError):
         raise ValueError("That file is not a picture that can be read: send a PNG, JPEG or "
                          "WebP image.") from None
@@ -52,8 +53,6 @@ def _lazy_open(source) -> Image.Image:
 
 def _decode(image: Image.Image) -> Image.Image:
     """Decode a lazily opened picture at the size a digit needs, upright by its EXIF tag."""
-    if image.format == "JPEG":
-        image.draft(image.mode, (KEEP_SIDE, KEEP_SIDE))  # Decode big JPEGs at 1/2, 1/4, 1/8.
     if image.width * image.height > LARGE_DECODE:
         _large_decode.set()
     try:
@@ -66,12 +65,18 @@ def _decode(image: Image.Image) -> Image.Image:
 
 def open_images(sources) -> list[Image.Image]:
     """Decode several pictures of one request, refusing them all (before any is decoded) when
-    together they hold more than `MAX_PIXELS`. Raises `ValueError` with a sentence for the user."""
+    together they hold more than `MAX_PIXELS` (a JPEG counted at the size it is decoded at:
+    1/2, 1/4 or 1/8 of its own, down to `KEEP_SIDE`). Raises `ValueError` with a sentence for the user."""
     images = [_lazy_open(source) for source in sources]
+    sizes = [image.size for image in images]
+    for image in images:
+        if image.format == "JPEG":
+            # Decoded at 1/2, 1/4 or 1/8 of its size (no less than KEEP_SIDE) and judged at
+            # that size: a 24-megapixel phone photo costs what a 6-megapixel one does.
+            image.draft(image.mode, (KEEP_SIDE, KEEP_SIDE))
     total = sum(image.width * image.height for image in images)
     if total > MAX_PIXELS:
-        width, height = max((image.size for image in images), key=lambda s: s[0] * s[1])
-        raise _too_large(width, height)
+        raise _too_large(*max(sizes, key=lambda s: s[0] * s[1]))
     return [_decode(image) for image in images]
 
 
