@@ -7,8 +7,9 @@ the time to an answer and the server's resident memory.
 3. blob index: `accept_blobs` with layer index 20,000,000, three times;
 4. feedback storage: `/correct` with a 2000×2000 picture of faint noise and a bar;
 5. many files in one request: 1,000 parts of 4 MB (each within Gradio's 5 MB a file) to
-   `/upload` and to the editor's blob endpoint, and two such parts (8 MB), with the bytes left
-   in the server's upload folder;
+   `/upload` and to the editor's blob endpoint, and two such parts (8 MB), each with its
+   length declared and in chunks without one, with the bytes left in the server's temporary
+   folder (its uploads among them);
 then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must still be read.
 
     python benchmarks/attacks.py
@@ -41,9 +42,10 @@ def timed(name, pid, call):
     print(f"{name:<34} {time.time() - started:6.2f} s   RSS {rss_mb(pid):6.0f} MB   {outcome}", flush=True)
 
 
-def many_files(url, path, parts, size=4 * 1024 * 1024, field="files") -> str:
+def many_files(url, path, parts, size=4 * 1024 * 1024, field="files", chunked=False) -> str:
     """POST `parts` files of `size` bytes in one multipart body, streamed with its length
-    declared; the answer's status and first line, or how the connection ended."""
+    declared (or in chunks, with none); the answer's status and first line, or how the
+    connection ended."""
     import http.client
     from urllib.parse import urlsplit
 
@@ -58,12 +60,14 @@ def many_files(url, path, parts, size=4 * 1024 * 1024, field="files") -> str:
 
     connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
     try:
-        connection.request("POST", path, body=body(), headers={
-            "Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(length)})
+        headers = {"Content-Type": "multipart/form-data; boundary=b"}
+        if not chunked:
+            headers["Content-Length"] = str(length)
+        connection.request("POST", path, body=body(), headers=headers, encode_chunked=chunked)
         answer = connection.getresponse()
         return f"HTTP {answer.status} {answer.read().decode()[:70]!r}"
     except OSError as error:
-        return f"connection closed ({type(error).__name__}) after {length / 2**30:.1f} GB declared"
+        return f"connection closed ({type(error).__name__}) on a body of {length / 2**30:.1f} GB"
     finally:
         connection.close()
 
@@ -111,12 +115,13 @@ def main() -> int:
         timed("4. feedback noise 2000²", process.pid, correct_noise)
 
         def stored() -> str:
-            return f"; upload folder {sum(p.stat().st_size for p in uploads.rglob('*') if p.is_file()) / 2**20:.1f} MB"
+            files = [p for p in uploads.parent.rglob("*") if p.is_file()]  # Uploads and all else.
+            return f"; temporary files {sum(p.stat().st_size for p in files) / 2**20:.1f} MB"
 
         for path in ("/gradio_api/upload", "/gradio_api/component_server"):
-            for parts in (1000, 2):
-                timed(f"5. {parts} × 4 MB to {path.rsplit('/', 1)[1]}", process.pid,
-                      lambda: many_files(url, path, parts) + stored())
+            for parts, chunks in ((1000, False), (2, False), (1000, True), (2, True)):
+                timed(f"5. {parts} × 4 MB to {path.rsplit('/', 1)[1]}{' in chunks' if chunks else ''}",
+                      process.pid, lambda: many_files(url, path, parts, chunked=chunks) + stored())
         big = png_file(folder, np.full((5000, 5000, 4), 255, np.uint8), "big.png")
         timed("one 5000×5000 drawing", process.pid,
               lambda: client.predict(editor_value(big), api_name="/predict")[3])

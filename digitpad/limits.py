@@ -6,13 +6,14 @@ memory) before any component sees them: one request could leave 5 GB behind. And
 endpoint keeps only the parts named `files`; any other part stays in the upload folder as a
 `tmp…` file that nothing removes.
 
-- `BodyLimit` (ASGI middleware) refuses a body declared larger than `MAX_REQUEST_BYTES` (413)
-  or sent without a declared length (411), before reading a byte of it;
+- `BodyLimit` (ASGI middleware) refuses a body larger than `MAX_REQUEST_BYTES` (413): from
+  its declared length before reading a byte of it, or, sent in chunks, before the app sees it;
 - `sweep_orphans` removes the upload folder's stray `tmp…` files once they are old;
   `sweep_on_schedule` does so for as long as the server runs.
 """
 
 import os
+import tempfile
 import threading
 import time
 
@@ -20,50 +21,107 @@ MAX_REQUEST_BYTES = 6 * 1024 * 1024  # One picture of up to 5 MB (max_file_size)
 # A refused body up to this size is read and dropped before the answer, so that a client that
 # sends all of its body before reading (most do) gets the sentence, not a reset connection.
 DRAIN_BYTES = 64 * 1024 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024  # A body sent in chunks is held in memory up to this, then on disk.
+REPLAY_PIECE = 64 * 1024
 TOO_LARGE = "Too large: a request may carry one picture of at most 5 MB."
-NO_LENGTH = "A request with a body must give its length (Content-Length)."
 
 
-def body_refusal(headers, limit: int = MAX_REQUEST_BYTES):
-    """`(status, message)` if a request with these ASGI headers (`[(name, value)]`, bytes)
-    must be refused before its body is read, else None."""
-    values = {name.lower(): value for name, value in headers}
-    length = values.get(b"content-length")
-    if length is None:
-        # No length and no chunks means no body; chunks have no bound known in advance.
-        return (411, NO_LENGTH) if b"transfer-encoding" in values else None
-    length = length.strip()
-    if not length.isdigit() or int(length) > limit:
-        return 413, TOO_LARGE
+def declared_length(headers) -> int | None:
+    """The body's length as a request's ASGI headers (`[(name, value)]`, bytes) declare it:
+    None when they do not (no body, or one sent in chunks); -1 when it is not a number."""
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            value = value.strip()
+            return int(value) if value.isdigit() else -1
     return None
 
 
-class BodyLimit:
-    """ASGI middleware: answers `body_refusal`'s status and sentence instead of the app.
+def refused_from_headers(headers, limit: int = MAX_REQUEST_BYTES) -> bool:
+    """Whether a request must be refused before any of its body is read: it declares a
+    length over `limit`, or one that is not a number."""
+    length = declared_length(headers)
+    return length is not None and not 0 <= length <= limit
 
-    The server (uvicorn) reads no more than the declared length as the body, so a declared
-    length is a bound on what the app below can receive. A refused body of up to `drain`
-    bytes is read and dropped first (nothing is kept); a larger one is not read at all."""
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is over `limit` bytes gets 413 and a sentence.
+
+    A declared length is checked before anything is read (the server, uvicorn, hands the app
+    no more than that as the body). A body sent in chunks, with no length declared (a proxy
+    may pass uploads on so), is read into a spool first (in memory up to 1 MB, then a
+    temporary file) and handed to the app only if it stays within the limit: cut off in the
+    app's hands, Gradio's parser would leave its partial files behind. A refused body of up
+    to `drain` bytes is read to its end and dropped before the answer (nothing is kept)."""
 
     def __init__(self, app, limit: int = MAX_REQUEST_BYTES, drain: int = DRAIN_BYTES):
         self.app, self.limit, self.drain = app, limit, drain
 
     async def __call__(self, scope, receive, send):
-        refusal = body_refusal(scope["headers"], self.limit) if scope["type"] == "http" else None
-        if refusal is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status, message = refusal
-        length = dict(scope["headers"]).get(b"content-length", b"").strip()
-        if status == 413 and length.isdigit() and int(length) <= self.drain:
-            while (await receive()).get("more_body"):
-                pass
-        body = message.encode()
-        await send({"type": "http.response.start", "status": status,
+        if refused_from_headers(scope["headers"], self.limit):
+            length = declared_length(scope["headers"])
+            await self.refuse(receive, send, drain=0 <= length <= self.drain)
+            return
+        chunked = any(name.lower() == b"transfer-encoding" for name, _ in scope["headers"])
+        if declared_length(scope["headers"]) is not None or not chunked:
+            await self.app(scope, receive, send)
+            return
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            more = await self.spool(receive, spool)
+            if more is None:  # The client left.
+                return
+            if spool.tell() > self.limit:
+                await self.refuse(receive, send, drain=more)
+                return
+            await self.app(scope, replayer(spool, receive), send)
+
+    async def spool(self, receive, spool) -> bool | None:
+        """Read the body into `spool` to its end or until it passes the limit; return whether
+        more of it is still to come (None if the client left)."""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            spool.write(message.get("body", b""))
+            more = bool(message.get("more_body"))
+            if not more or spool.tell() > self.limit:
+                return more
+
+    async def refuse(self, receive, send, drain: bool) -> None:
+        """Answer 413 with `TOO_LARGE`, after reading what is left of the body (up to
+        `self.drain` bytes) if `drain`."""
+        drained = 0
+        while drain and drained <= self.drain:
+            message = await receive()
+            drained += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = TOO_LARGE.encode()
+        await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def replayer(spool, receive):
+    """An ASGI `receive` that hands over the body written to `spool` in pieces, then defers
+    to `receive` (for the client's disconnect)."""
+    end = spool.tell()
+    spool.seek(0)
+    done = False
+
+    async def replay():
+        nonlocal done
+        if done:
+            return await receive()
+        piece = spool.read(REPLAY_PIECE)
+        done = spool.tell() >= end
+        return {"type": "http.request", "body": piece, "more_body": not done}
+
+    return replay
 
 
 def sweep_orphans(folder, older_than: float, now: float | None = None) -> int:
