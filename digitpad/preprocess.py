@@ -105,29 +105,44 @@ def page_read_as_ink(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
     scale from the background (the picture's median, 0) to the ink's (1); `PAGE_HOLES` from 0,
     either way, is a page. The page is the largest piece of the ink with its holes filled. A
     page small enough to read as ink all over, its strokes no darker than the desk, is found by
-    its shape instead (`written_sheet`).
+    its shape instead (`written_sheet`); so is a page whose "ink" the lighting estimate has cut
+    a notch out of, by the shape of what is brighter than halfway from background to ink.
     """
     from scipy import ndimage
 
     mask = ink > INK_LEVEL
     if not mask.any():
         return None
-    # Holes: what is not ink and not joined to the picture's edge. (Labelling does it in a third
-    # of the time `ndimage.binary_fill_holes` takes, with the same result.)
-    outside, _ = ndimage.label(~mask, structure=np.ones((3, 3)))
-    holes = (outside > 0) & ~np.isin(outside, _edge_labels(outside))
-    if not holes.any():
-        return None
-    pieces, _ = ndimage.label(mask | holes, structure=np.ones((3, 3)))
-    page = pieces == int(np.argmax(np.bincount(pieces.ravel())[1:])) + 1
+    background = float(np.median(gray))
+    level = float(np.median(gray[mask]))
+    page, holes = _largest_filled(mask)
     if holes.sum() >= MIN_HOLES * mask.size:
-        background = float(np.median(gray))
-        scale = max(float(np.median(gray[mask])) - background, 1.0)
+        scale = max(level - background, 1.0)
         if abs(float(np.median(gray[holes])) - background) >= PAGE_HOLES * scale:
             return ndimage.maximum_filter(page, size=PAGE_EDGE)
     if written_sheet(page, holes & page):
         return ndimage.maximum_filter(page, size=PAGE_EDGE)
+    # The sheet as the picture shows it, brighter than halfway from the background to the
+    # ink: a lighting estimate that reaches into a page wider than its window cuts a notch
+    # out of the "ink", where the page's own brightness has none.
+    page, holes = _largest_filled(gray > np.float32((background + level) / 2))  # As the page's script.
+    if written_sheet(page, holes & page):
+        return ndimage.maximum_filter(page, size=PAGE_EDGE)
     return None
+
+
+def _largest_filled(mask: np.ndarray):
+    """`(piece, holes)`: the largest piece of the `(H, W)` bool `mask` with its holes filled,
+    and the holes of the whole mask (what is not in it and not joined to the picture's edge).
+    (Labelling finds the holes in a third of the time `ndimage.binary_fill_holes` takes.)"""
+    from scipy import ndimage
+
+    outside, _ = ndimage.label(~mask, structure=np.ones((3, 3)))
+    holes = (outside > 0) & ~np.isin(outside, _edge_labels(outside))
+    pieces, count = ndimage.label(mask | holes, structure=np.ones((3, 3)))
+    if not count:
+        return np.zeros_like(mask), holes
+    return pieces == int(np.argmax(np.bincount(pieces.ravel())[1:])) + 1, holes
 
 
 def written_sheet(piece: np.ndarray, holes: np.ndarray) -> bool:

@@ -216,6 +216,25 @@ def test_photos_of_small_notes_are_read(model, drawn_digits):
     assert np.mean(guesses_of(model, inputs) == labels) >= 0.95
 
 
+def test_a_note_whose_light_ink_reading_is_notched_is_told_by_its_brightness(model, drawn_digits):
+    """A note large enough that the light-ink lighting estimate reaches into it: the "ink" (the
+    page) has a dark notch, so it neither holds the board in its holes nor fills a rectangle,
+    and the page was read as a stroke (a 0). What is brighter than halfway from the desk to
+    the page is the sheet, whole, with the digit's strokes as its holes."""
+    from digitpad.evaluation import DEEP_SHADOW
+    from digitpad.paper import photo_of_strokes
+    from digitpad.preprocess import _ink_from_flat, flatten_background, page_read_as_ink, to_grayscale
+
+    record = drawn_digits[20 * 11 % len(drawn_digits)]
+    photo = open_image(photo_of_strokes(record["strokes"], np.random.default_rng(20), shadow=DEEP_SHADOW,
+                                        desk="note"))
+    gray = to_grayscale(photo, max_side=512)
+    light_ink = _ink_from_flat(flatten_background(gray, dark_ink=False))
+    page = page_read_as_ink(gray, light_ink)
+    assert page is not None and 0.05 < page.mean() < 0.5
+    assert int(np.argmax(classify(model, photo))) == record["label"] == 2
+
+
 def test_a_flat_stroke_is_photographed_on_a_page_that_holds_it():
     """A 1 written as a lone, nearly flat line (as some tablets' segmentation leaves it) is far
     wider than tall; the page is sized by the longer side, so the whole line is on it."""

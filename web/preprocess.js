@@ -200,42 +200,57 @@ export function ink_map(gray) {
 // middle or its dark strokes. The holes' median, on the scale from the background (0) to the
 // ink's median (1), PAGE_HOLES from 0 either way, is a page: the largest piece of the ink with
 // its holes filled. A page that reads as ink all over, its strokes no darker than the desk, is
-// found by its shape instead (written_sheet).
+// found by its shape instead (written_sheet); so is a page whose "ink" the lighting estimate has
+// cut a notch out of, by the shape of what is brighter than halfway from background to ink.
 function page_read_as_ink(gray, ink) {
   const h = gray.h, w = gray.w, n = h * w;
-  const mask = new Uint8Array(n), open = new Uint8Array(n);
+  const mask = new Uint8Array(n), in_ink = [];
   for (let i = 0; i < n; i++) {
     mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
-    open[i] = 1 - mask[i];
+    if (mask[i]) in_ink.push(gray.data[i]);
   }
+  if (!in_ink.length) return null;
+  const background = median(gray.data), level = median(in_ink);
+  const grown = (page) => Uint8Array.from(window_filter(page, C.PAGE_EDGE, Math.max, -Infinity).data);
+  let [page, hole, inside] = largest_filled(mask, h, w);
+  const in_holes = [];
+  for (let i = 0; i < n; i++) if (hole[i]) in_holes.push(gray.data[i]);
+  if (in_holes.length >= C.MIN_HOLES * n) {
+    const scale = Math.max(level - background, 1);
+    if (Math.abs(median(in_holes) - background) >= C.PAGE_HOLES * scale) return grown(page);
+  }
+  if (written_sheet(page, inside)) return grown(page);
+  // The sheet as the picture shows it, brighter than halfway from the background to the ink:
+  // a lighting estimate that reaches into a page wider than its window cuts a notch out of the
+  // "ink", where the page's own brightness has none.
+  const bright = new Uint8Array(n), half = Math.fround((background + level) / 2);
+  for (let i = 0; i < n; i++) bright[i] = gray.data[i] > half ? 1 : 0;
+  [page, hole, inside] = largest_filled(bright, h, w);
+  return written_sheet(page, inside) ? grown(page) : null;
+}
+
+// [piece, holes, holes in the piece]: the largest piece of a mask with its holes filled (a
+// picture, 1 = piece), the holes of the whole mask (what is not in it and not joined to the
+// picture's edge), and those of them within the piece (both masks).
+function largest_filled(mask, h, w) {
+  const n = h * w, open = new Uint8Array(n);
+  for (let i = 0; i < n; i++) open[i] = 1 - mask[i];
   const [outside] = label_pieces(open, h, w);
   const edge = edge_labels(outside, h, w);
-  const hole = new Uint8Array(n);
-  const in_ink = [], in_holes = [];
+  const hole = new Uint8Array(n), filled = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    if (mask[i]) in_ink.push(gray.data[i]);
-    else if (!edge.has(outside[i])) {
-      hole[i] = 1;
-      in_holes.push(gray.data[i]);
-    }
+    hole[i] = !mask[i] && !edge.has(outside[i]) ? 1 : 0;
+    filled[i] = mask[i] | hole[i];
   }
-  if (!in_ink.length || !in_holes.length) return null;
-  const filled = new Uint8Array(n);
-  for (let i = 0; i < n; i++) filled[i] = mask[i] | hole[i];
   const [pieces, sizes] = label_pieces(filled, h, w);
   let largest = 1;
   for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[largest - 1]) largest = k + 1;
-  const page = picture(h, w);
-  for (let i = 0; i < n; i++) page.data[i] = pieces[i] === largest ? 1 : 0;
-  const found = () => Uint8Array.from(window_filter(page, C.PAGE_EDGE, Math.max, -Infinity).data);
-  if (in_holes.length >= C.MIN_HOLES * n) {
-    const background = median(gray.data);
-    const scale = Math.max(median(in_ink) - background, 1);
-    if (Math.abs(median(in_holes) - background) >= C.PAGE_HOLES * scale) return found();
+  const piece = picture(h, w), inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    piece.data[i] = sizes.length && pieces[i] === largest ? 1 : 0;
+    inside[i] = hole[i] & piece.data[i];
   }
-  const inside = new Uint8Array(n);
-  for (let i = 0; i < n; i++) inside[i] = hole[i] && page.data[i] ? 1 : 0;
-  return written_sheet(page, inside) ? found() : null;
+  return [piece, hole, inside];
 }
 
 // Whether a bright piece (a picture, 1 = piece) with dark holes (a mask) in it looks like a sheet
