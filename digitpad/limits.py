@@ -1,4 +1,4 @@
-"""Bounds on what one HTTP request may make the server store, checked before any of it is read.
+"""Bounds on what one HTTP request may make the server store, checked before the app sees any of it.
 
 Gradio's own bound is per file: `max_file_size` (5 MB here) for each of up to 1,000 files in
 one multipart request, all written to disk (and, for the editor's blob endpoint, read into
@@ -135,7 +135,7 @@ def sweep_orphans(folder, older_than: float, now: float | None = None) -> int:
     removed = 0
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:  # No uploads yet (no folder), or none we may read.
         return 0
     for entry in entries:
         try:
@@ -143,7 +143,7 @@ def sweep_orphans(folder, older_than: float, now: float | None = None) -> int:
                     and now - entry.stat(follow_symlinks=False).st_mtime > older_than):
                 os.unlink(entry.path)
                 removed += 1
-        except FileNotFoundError:  # Moved or removed meanwhile: not an orphan, or gone.
+        except OSError:  # Moved or removed meanwhile (not an orphan, or gone), or not ours.
             continue
     return removed
 
