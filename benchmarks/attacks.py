@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers import (FIXTURES, big_transparent_png, sketchpad_id, draw, editor_value,  # noqa: E402
-                     faint_noise_png, png_file, post_blob, rss_mb, start_app, stop,
+from helpers import (FIXTURES, MULTIPART, big_transparent_png, sketchpad_id, draw, editor_value,  # noqa: E402
+                     faint_noise_png, multipart_files, png_file, post_blob, rss_mb, start_app, stop,
                      thin_bars_png, top_digit)
 
 from digitpad.drawings import load_drawn_digits  # noqa: E402
@@ -42,28 +42,20 @@ def timed(name, pid, call):
     print(f"{name:<34} {time.time() - started:6.2f} s   RSS {rss_mb(pid):6.0f} MB   {outcome}", flush=True)
 
 
-def many_files(url, path, parts, size=4 * 1024 * 1024, field="files", chunked=False) -> str:
+def many_files(url, path, parts, size=4 * 1024 * 1024, chunked=False) -> str:
     """POST `parts` files of `size` bytes in one multipart body, streamed with its length
     declared (or in chunks, with none); the answer's status and first line, or how the
     connection ended."""
     import http.client
     from urllib.parse import urlsplit
 
-    head = (f'--b\r\nContent-Disposition: form-data; name="{field}"; filename="p.png"\r\n\r\n').encode()
-    chunk = bytes(size)
-    length = parts * (len(head) + size + 2) + len(b"--b--\r\n")
-
-    def body():
-        for _ in range(parts):
-            yield head + chunk + b"\r\n"
-        yield b"--b--\r\n"
-
+    length, body = multipart_files(parts, size)
     connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
     try:
-        headers = {"Content-Type": "multipart/form-data; boundary=b"}
+        headers = {"Content-Type": MULTIPART}
         if not chunked:
             headers["Content-Length"] = str(length)
-        connection.request("POST", path, body=body(), headers=headers, encode_chunked=chunked)
+        connection.request("POST", path, body=body, headers=headers, encode_chunked=chunked)
         answer = connection.getresponse()
         return f"HTTP {answer.status} {answer.read().decode()[:70]!r}"
     except OSError as error:

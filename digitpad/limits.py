@@ -60,12 +60,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if refused_from_headers(scope["headers"], self.limit):
-            length = declared_length(scope["headers"])
-            await self.refuse(receive, send, drain=0 <= length <= self.drain)
+        headers = scope["headers"]
+        if refused_from_headers(headers, self.limit):
+            await self.refuse(receive, send, drain=0 <= declared_length(headers) <= self.drain)
             return
-        chunked = any(name.lower() == b"transfer-encoding" for name, _ in scope["headers"])
-        if declared_length(scope["headers"]) is not None or not chunked:
+        chunked = any(name.lower() == b"transfer-encoding" for name, _ in headers)
+        if not chunked or declared_length(headers) is not None:
             await self.app(scope, receive, send)
             return
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:

@@ -238,6 +238,21 @@ def _multipart(fields: dict, file_field: str, file_name: str, data: bytes):
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
+MULTIPART = "multipart/form-data; boundary=b"  # The content type of `multipart_files`' bodies.
+
+
+def multipart_files(parts: int, size: int, field: str = "files"):
+    """A multipart body of `parts` files of `size` zero bytes each, named `field`, as
+    `(length, pieces)`: its length in bytes and an iterator over it, a file at a time (so a
+    body of gigabytes can be streamed)."""
+    import itertools
+
+    part = (f'--b\r\nContent-Disposition: form-data; name="{field}"; filename="p.png"\r\n\r\n'
+            .encode() + bytes(size) + b"\r\n")
+    end = b"--b--\r\n"
+    return parts * len(part) + len(end), itertools.chain(itertools.repeat(part, parts), [end])
+
+
 def upload_file(url, path) -> dict:
     """Upload a file as the browser does; returns the FileData dict that names it on the server."""
     import json

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from digitpad.component import MAX_BLOB_ENTRIES, DigitSketchpad
-from helpers import (big_transparent_png, call_raw, upload_file, draw, editor_value, faint_noise_png, free_port,
-                     png_file, post_blob, predict, sketchpad_id, start_app, stop, thin_bars_png,
-                     top_digit, wait_for_http)
+from helpers import (MULTIPART, big_transparent_png, call_raw, upload_file, draw, editor_value, faint_noise_png,
+                     free_port, multipart_files, png_file, post_blob, predict, sketchpad_id, start_app, stop,
+                     thin_bars_png, top_digit, wait_for_http)
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +216,7 @@ def raw_post(url, path, head: bytes, body: bytes = b"") -> tuple[int, str]:
     address = urlsplit(url)
     with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
         connection.sendall(f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\n".encode()
-                           + b"Content-Type: multipart/form-data; boundary=b\r\n" + head + b"\r\n" + body)
+                           + f"Content-Type: {MULTIPART}\r\n".encode() + head + b"\r\n" + body)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
@@ -230,12 +230,6 @@ def chunked(body: bytes, size=256 * 1024) -> bytes:
     return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
 
 
-def multipart_files(*sizes) -> bytes:
-    """A multipart body (boundary `b`) of files named `files`, of these sizes in bytes."""
-    return b"".join(b'--b\r\nContent-Disposition: form-data; name="files"; filename="p.png"\r\n\r\n'
-                    + bytes(size) + b"\r\n" for size in sizes) + b"--b--\r\n"
-
-
 @pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/component_server"])
 def test_a_request_body_is_bounded_before_it_is_read(live_app, path):
     """Gradio bounds each file (5 MB) but not how many come in one request (up to 1,000, all
@@ -244,7 +238,7 @@ def test_a_request_body_is_bounded_before_it_is_read(live_app, path):
     from digitpad.limits import MAX_REQUEST_BYTES, TOO_LARGE
 
     assert raw_post(live_app, path, b"Content-Length: 5000000000\r\n") == (413, TOO_LARGE)
-    body = multipart_files(3 * 1024 * 1024, 3 * 1024 * 1024)  # Each within Gradio's bound.
+    body = b"".join(multipart_files(2, 3 * 1024 * 1024)[1])  # Each within Gradio's bound.
     assert len(body) > MAX_REQUEST_BYTES
     assert raw_post(live_app, path, f"Content-Length: {len(body)}\r\n".encode(), body) == (413, TOO_LARGE)
     assert raw_post(live_app, path, b"Transfer-Encoding: chunked\r\n", chunked(body)) == (413, TOO_LARGE)
@@ -255,7 +249,7 @@ def test_an_upload_sent_in_chunks_within_the_bound_is_kept(live_app):
     import json
 
     status, answer = raw_post(live_app, "/gradio_api/upload", b"Transfer-Encoding: chunked\r\n",
-                              chunked(multipart_files(1024 * 1024)))
+                              chunked(b"".join(multipart_files(1, 1024 * 1024)[1])))
     assert status == 200 and json.loads(answer)[0].endswith("p.png")
 
 
