@@ -11,12 +11,14 @@ from gradio.utils import get_upload_folder
 
 from digitpad.answers import warm_up
 from digitpad.inference import ModelFileError, get_model, model_path_from_env
-from digitpad.limits import sweep_on_schedule
+from digitpad.limits import CACHE_BYTES, TEND_EVERY, tend_on_schedule
 from digitpad.memory import keep_heap_small
-from digitpad.webui import DELETE_CACHE, build_demo, launch_options
+from digitpad.webui import DELETE_CACHE, build_demo, files_to_keep, launch_options
 
 # Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
 QUEUE_SIZE = int(os.environ.get("DIGITPAD_QUEUE_SIZE", 64))
+# Uploads are kept in at most this much disk; beyond it the oldest go ($DIGITPAD_CACHE_MB).
+CACHE_MB = float(os.environ.get("DIGITPAD_CACHE_MB", CACHE_BYTES / 2**20))
 
 demo = build_demo()
 demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
@@ -31,8 +33,10 @@ def main() -> int:
     keep_heap_small()  # Large pictures hand their memory back instead of growing the server.
     # The first prediction imports a little more (SciPy); do it while the server starts.
     threading.Thread(target=warm_up, args=(model,), daemon=True).start()
-    # Parts of uploads that Gradio never claims leave with the cache's schedule.
-    sweep_on_schedule(get_upload_folder(), *DELETE_CACHE)
+    # Parts of uploads that Gradio never claims leave with the cache's schedule; beyond its
+    # bounds, the oldest uploads go before that.
+    tend_on_schedule(get_upload_folder(), TEND_EVERY, DELETE_CACHE[1], keep=lambda: files_to_keep(demo),
+                     max_bytes=int(CACHE_MB * 2**20))
     demo.launch(**launch_options())
     return 0
 

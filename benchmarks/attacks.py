@@ -10,6 +10,10 @@ the time to an answer and the server's resident memory.
    `/upload` and to the editor's blob endpoint, and two such parts (8 MB), each with its
    length declared and in chunks without one, with the bytes left in the server's temporary
    folder (its uploads among them);
+6. a stream of uploads: distinct 1 MB files, one a request, from 4 threads for 30 s, against
+   an upload folder bounded at 64 MB (`DIGITPAD_CACHE_MB`): its size every 10 s for 2 minutes
+   (an upload is kept at least 60 s, and the folder is tended every 15 s), and whether
+   another visitor (from 127.0.0.2) can upload meanwhile;
 then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must still be read.
 
     python benchmarks/attacks.py
@@ -64,6 +68,58 @@ def many_files(url, path, parts, size=4 * 1024 * 1024, chunked=False) -> str:
         connection.close()
 
 
+CACHE_MB = 64
+
+
+def upload_stream(url, uploads, pid, threads=4, seconds=30, watch=120, size=2**20) -> None:
+    """Attack 6: upload distinct files of `size` bytes, one a request, from `threads` threads
+    for `seconds`; print the upload folder's size every 10 s for `watch` seconds."""
+    import os
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from helpers import _multipart
+
+    import http.client
+    from urllib.parse import urlsplit
+
+    counts = {"sent": 0, "refused": 0}
+
+    def other_visitor() -> int:
+        body, headers = _multipart({}, "files", "other.bin", os.urandom(size))
+        connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60,
+                                                source_address=("127.0.0.2", 0))
+        try:
+            connection.request("POST", "/gradio_api/upload", body=body, headers=headers)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    stop_at = time.time() + seconds
+
+    def send():
+        while time.time() < stop_at:
+            body, headers = _multipart({}, "files", "p.bin", os.urandom(size))
+            request = urllib.request.Request(url.rstrip("/") + "/gradio_api/upload", data=body, headers=headers)
+            try:
+                urllib.request.urlopen(request, timeout=60).close()
+                counts["sent"] += 1
+            except urllib.error.HTTPError:
+                counts["refused"] += 1
+
+    workers = [threading.Thread(target=send, daemon=True) for _ in range(threads)]
+    started = time.time()
+    for worker in workers:
+        worker.start()
+    while (elapsed := time.time() - started) < watch:
+        time.sleep(10 - elapsed % 10)
+        held = sum(p.stat().st_size for p in uploads.rglob("*") if p.is_file())
+        print(f"6. upload stream, {time.time() - started:5.0f} s: {counts['sent']:5d} uploads "
+              f"({counts['refused']} refused), upload folder {held / 2**20:7.1f} MB, another "
+              f"visitor's upload HTTP {other_visitor()}   RSS {rss_mb(pid):6.0f} MB", flush=True)
+
+
 def main() -> int:
     from gradio_client import Client, handle_file
 
@@ -71,7 +127,7 @@ def main() -> int:
     uploads = folder / "tmp" / "gradio"  # The server's upload folder (its TMPDIR is ours).
     uploads.parent.mkdir()
     process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(folder / "feedback"),
-                              "TMPDIR": str(uploads.parent)})
+                              "TMPDIR": str(uploads.parent), "DIGITPAD_CACHE_MB": str(CACHE_MB)})
     try:
         client = Client(url, verbose=False)
         record = next(d for d in load_drawn_digits(FIXTURES / "drawn-digits.jsonl.gz") if d["label"] == 6)
@@ -114,6 +170,7 @@ def main() -> int:
             for parts, chunks in ((1000, False), (2, False), (1000, True), (2, True)):
                 timed(f"5. {parts} × 4 MB to {path.rsplit('/', 1)[1]}{' in chunks' if chunks else ''}",
                       process.pid, lambda: many_files(url, path, parts, chunked=chunks) + stored())
+        upload_stream(url, uploads, process.pid)
         big = png_file(folder, np.full((5000, 5000, 4), 255, np.uint8), "big.png")
         timed("one 5000×5000 drawing", process.pid,
               lambda: client.predict(editor_value(big), api_name="/predict")[3])

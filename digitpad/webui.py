@@ -13,6 +13,7 @@ request's work are in `digitpad.component`.
 from pathlib import Path
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 from digitpad.answers import (DIGITS, NUMBER_PROMPT, PROMPT, blank_outputs, correction_outputs,
@@ -20,7 +21,7 @@ from digitpad.answers import (DIGITS, NUMBER_PROMPT, PROMPT, blank_outputs, corr
 from digitpad.component import DigitSketchpad, DigitUploadButton
 from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
-from digitpad.limits import MAX_REQUEST_BYTES, BodyLimit
+from digitpad.limits import MAX_REQUEST_BYTES, BodyLimit, ByteBudget
 from digitpad.reading import open_image
 
 CANVAS_SIZE = 448
@@ -34,9 +35,19 @@ DELETE_CACHE = (300, 900)  # Every 5 minutes, uploads older than 15 minutes leav
 
 def launch_options() -> dict:
     """`demo.launch`'s settings, fresh each time (Gradio adds to the `app_kwargs` it is given):
-    the stylesheet, 5 MB a file, and at most `MAX_REQUEST_BYTES` a request (`digitpad.limits`)."""
+    the stylesheet, 5 MB a file, at most `MAX_REQUEST_BYTES` a request, a budget for each
+    address, and no request while the upload folder's disk is short of space
+    (`digitpad.limits`)."""
+    limit = Middleware(BodyLimit, limit=MAX_REQUEST_BYTES, folder=get_upload_folder(),
+                       budget=ByteBudget())
     return {"css_paths": [HERE / "static" / "app.css"], "max_file_size": "5mb",
-            "app_kwargs": {"middleware": [Middleware(BodyLimit, limit=MAX_REQUEST_BYTES)]}}
+            "app_kwargs": {"middleware": [limit]}}
+
+
+def files_to_keep(demo: gr.Blocks) -> set[str]:
+    """The cached files the app itself needs for as long as it runs (its examples): those
+    Gradio's own cleaning spares too (`keep_in_cache`)."""
+    return {path for block in demo.blocks.values() for path in getattr(block, "keep_in_cache", ())}
 
 
 def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:

@@ -332,7 +332,7 @@ def test_a_chunked_body_is_cut_at_the_limit_and_never_read_past_its_end(pieces):
 
 @pytest.mark.parametrize("sizes", [[0], [700_000, 1, 1_900_000, 0]], ids=["empty", "2.6 MB in four"])
 def test_a_chunked_body_within_the_limit_reaches_the_app_whole(sizes):
-    """Spooled (past 1 MB on disk) and handed on in pieces: the app reads the very bytes sent,
+    """Spooled (past 256 KB on disk) and handed on in pieces: the app reads the very bytes sent,
     and then the server's own messages (a disconnect)."""
     from digitpad.limits import BodyLimit
 
@@ -355,3 +355,177 @@ def test_a_chunked_body_within_the_limit_reaches_the_app_whole(sizes):
     in_a_thread(BodyLimit(app)({"type": "http", "headers": [(b"transfer-encoding", b"chunked")]},
                                receive, None))
     assert seen == [b"".join(pieces), "http.disconnect"]
+
+
+@pytest.mark.parametrize("send_in_chunks", [False, True], ids=["length declared", "in chunks"])
+def test_a_request_of_many_parts_is_refused_before_the_app_sees_it(live_app, send_in_chunks):
+    """Gradio takes up to 1,000 files in one request, each written to disk: many tiny ones
+    cost the disk a block and an entry each. More than 16 parts are refused, with a sentence;
+    16 are not (the editor's own requests carry 8)."""
+    import json
+
+    from digitpad.limits import MAX_PARTS, TOO_MANY_PARTS
+
+    def post(parts):
+        body = b"".join(multipart_files(parts, 100)[1])
+        if send_in_chunks:
+            return raw_post(live_app, "/gradio_api/upload", b"Transfer-Encoding: chunked\r\n", chunked(body))
+        return raw_post(live_app, "/gradio_api/upload", f"Content-Length: {len(body)}\r\n".encode(), body)
+
+    assert post(MAX_PARTS + 1) == (413, TOO_MANY_PARTS)
+    status, answer = post(MAX_PARTS)
+    assert status == 200 and len(json.loads(answer)) == MAX_PARTS
+
+
+@pytest.mark.parametrize("piece", [1, 5, 7, 1024 * 1024])
+def test_parts_are_counted_whatever_the_pieces_they_are_read_in(piece):
+    """A delimiter cut in two between pieces is counted once, and so is one that ends a piece."""
+    import io
+
+    from digitpad.limits import count_parts
+
+    for parts in (0, 1, 3, 17):
+        body = b"".join(multipart_files(parts, 3)[1])
+        assert count_parts(io.BytesIO(body), b"b", piece) == parts
+    body = b"".join(multipart_files(2, 1000)[1]).replace(b"--b", b"--boundary-x")
+    assert count_parts(io.BytesIO(body), b"boundary-x", piece) == 2
+
+
+@pytest.mark.parametrize("value, boundary", [
+    (b"multipart/form-data; boundary=abc", b"abc"),
+    (b'Multipart/Form-Data;boundary="a b"', b"a b"),
+    (b"multipart/form-data; charset=utf-8; boundary=x1", b"x1"),
+    (b"multipart/form-data", None),
+    (b"application/json", None),
+])
+def test_the_boundary_is_read_from_the_content_type(value, boundary):
+    from digitpad.limits import multipart_boundary
+
+    assert multipart_boundary([(b"host", b"x"), (b"content-type", value)]) == boundary
+
+
+def test_bodies_are_refused_while_the_disk_is_short_and_nothing_else_is(tmp_path):
+    """With less free space than the reserve beyond it, a body gets 503, a sentence and a
+    time to come back, and the app never sees it; a request without a body is served."""
+    from digitpad.limits import DISK_SHORT, BodyLimit, disk_short
+
+    assert not disk_short(tmp_path / "not" / "yet", 0, reserve=0)
+    assert disk_short(tmp_path, 0, reserve=10**18)
+    seen, sent = [], []
+
+    async def app(scope, receive, send):
+        seen.append(scope["method"])
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    short = BodyLimit(app, folder=tmp_path / "gradio", reserve=10**18)
+    in_a_thread(short({"type": "http", "method": "POST", "headers": [(b"content-length", b"2")]}, receive, send))
+    in_a_thread(short({"type": "http", "method": "GET", "headers": []}, receive, send))
+    assert seen == ["GET"]
+    assert sent[0]["status"] == 503 and (b"retry-after", b"60") in sent[0]["headers"]
+    assert sent[1]["body"].decode() == DISK_SHORT
+
+
+def test_the_cache_is_trimmed_to_its_bounds_oldest_first(tmp_path):
+    """Over its bounds, the oldest files go first, never the app's own or fresh ones; empty
+    folders go once old, bounds or not (Gradio leaves them behind for good)."""
+    import os
+    import time
+
+    from digitpad.limits import trim_cache
+
+    now = time.time()
+
+    def put(name, age, size=4096):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(size))
+        os.utime(path, (now - age, now - age))
+        return path
+
+    example = put("e1/3.png", 9000)
+    old, middle, recent = put("h1/a.png", 800), put("h2/b.png", 500), put("h3/c.png", 200)
+    fresh = put("h4/d.png", 5, size=40_000)
+    (tmp_path / "empty-old").mkdir()
+    os.utime(tmp_path / "empty-old", (now - 900, now - 900))
+    (tmp_path / "empty-new").mkdir()
+
+    assert trim_cache(tmp_path, max_bytes=10**9, max_files=100, keep={str(example)}, now=now) == 0
+    assert not (tmp_path / "empty-old").exists() and (tmp_path / "empty-new").exists()
+    # 4 KB blocks: 1 + 1 + 1 + 1 + 10 held; a bound of 13 blocks takes the oldest it may.
+    assert trim_cache(tmp_path, max_bytes=13 * 4096, keep={str(example)}, now=now) == 1
+    assert example.exists() and not old.exists() and middle.exists()
+    assert trim_cache(tmp_path, max_bytes=10**9, max_files=3, keep={str(example)}, now=now) == 1
+    assert not middle.exists() and recent.exists() and fresh.exists()
+    assert trim_cache(tmp_path, max_bytes=0, max_files=0, keep={str(example)}, now=now) == 1
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.png")) == ["e1/3.png", "h4/d.png"]
+
+
+def test_the_running_app_tends_its_upload_folder(live_app, temporary_files_stay_in_pytests_folder):
+    """`app.py` starts the tending: an old empty folder left in the live app's upload folder
+    goes within one round (15 s), and the app's examples stay."""
+    import os
+    import time
+
+    from digitpad.webui import example_paths
+
+    folder = Path(temporary_files_stay_in_pytests_folder) / "gradio"
+    left = folder / "left-behind"
+    left.mkdir(parents=True)
+    os.utime(left, (time.time() - 3600, time.time() - 3600))
+    deadline = time.time() + 40
+    while left.exists() and time.time() < deadline:
+        time.sleep(0.5)
+    assert not left.exists()
+    names = {p.name for p in folder.rglob("*.png")}
+    assert {Path(p).name for p in example_paths()} <= names
+
+
+def test_each_address_has_a_budget_for_a_window():
+    """What one address sent in the last window counts against it; other addresses, and the
+    same one a window later, start afresh; idle addresses are forgotten."""
+    from digitpad.limits import ByteBudget
+
+    budget = ByteBudget(limit=100, window=10)
+    assert budget.take("a", 60, now=0) and budget.take("a", 40, now=5)
+    assert not budget.take("a", 1, now=9) and budget.take("b", 100, now=9)
+    assert budget.take("a", 60, now=10.5) and not budget.take("a", 41, now=14)
+    assert budget.take("a", 40, now=15.5) and not budget.take("a", 1, now=15.5)
+    budget.take("c", 1, now=40)
+    assert set(budget.spent) == {"c"}
+
+
+def test_a_sender_over_budget_gets_a_sentence_and_others_are_served():
+    """The middleware's budget: a body over the sender's budget gets 429 and a time to come
+    back, declared or sent in chunks; another address is still served."""
+    from digitpad.limits import TOO_MUCH_FROM_YOU, BodyLimit, ByteBudget
+
+    seen, sent = [], []
+
+    async def app(scope, receive, send):
+        message = await receive()
+        seen.append((scope["client"][0], len(message["body"])))
+
+    def post(limit, address, size, chunked=False):
+        async def receive():
+            return {"type": "http.request", "body": bytes(size), "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        headers = [(b"transfer-encoding", b"chunked")] if chunked else [(b"content-length", str(size).encode())]
+        in_a_thread(limit({"type": "http", "client": (address, 1), "headers": headers}, receive, send))
+
+    limit = BodyLimit(app, budget=ByteBudget(limit=3000, window=60))
+    post(limit, "10.0.0.1", 2000)
+    post(limit, "10.0.0.1", 2000)
+    post(limit, "10.0.0.1", 1000, chunked=True)
+    post(limit, "10.0.0.1", 1, chunked=True)
+    post(limit, "10.0.0.2", 2000)
+    assert seen == [("10.0.0.1", 2000), ("10.0.0.1", 1000), ("10.0.0.2", 2000)]
+    assert [m["status"] for m in sent if "status" in m] == [429, 429]
+    assert {m["body"].decode() for m in sent if m["type"] == "http.response.body"} == {TOO_MUCH_FROM_YOU}
