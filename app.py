@@ -3,7 +3,6 @@
     python app.py        # serves on http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT override)
 """
 
-import os
 import sys
 import threading
 
@@ -11,14 +10,19 @@ from gradio.utils import get_upload_folder
 
 from digitpad.answers import warm_up
 from digitpad.inference import ModelFileError, get_model, model_path_from_env
-from digitpad.limits import CACHE_BYTES, TEND_EVERY, tend_on_schedule
+from digitpad.feedback import max_bytes, max_entries
+from digitpad.limits import CACHE_BYTES, TEND_EVERY, env_number, tend_on_schedule
 from digitpad.memory import keep_heap_small
 from digitpad.webui import DELETE_CACHE, build_demo, files_to_keep, launch_options
 
-# Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
-QUEUE_SIZE = int(os.environ.get("DIGITPAD_QUEUE_SIZE", 64))
-# Uploads are kept in at most this much disk; beyond it the oldest go ($DIGITPAD_CACHE_MB).
-CACHE_MB = float(os.environ.get("DIGITPAD_CACHE_MB", CACHE_BYTES / 2**20))
+try:
+    # Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
+    QUEUE_SIZE = env_number("DIGITPAD_QUEUE_SIZE", 64)
+    # Uploads are kept in at most this much disk; beyond it the oldest go ($DIGITPAD_CACHE_MB).
+    CACHE_MB = env_number("DIGITPAD_CACHE_MB", CACHE_BYTES / 2**20, float)
+    max_entries(), max_bytes()  # Read when a correction comes; checked now.
+except ValueError as error:
+    sys.exit(f"error: {error}")
 
 demo = build_demo()
 demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)

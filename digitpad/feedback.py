@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from digitpad.limits import env_number
+
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "feedback"
 DEFAULT_MAX_ENTRIES = 10_000
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Disk the folder may take, whatever the entries hold.
@@ -48,12 +50,12 @@ def feedback_root() -> Path:
 
 def max_entries() -> int:
     """The cap on stored corrections: `$DIGITPAD_FEEDBACK_MAX`, or 10,000."""
-    return int(os.environ.get("DIGITPAD_FEEDBACK_MAX", DEFAULT_MAX_ENTRIES))
+    return env_number("DIGITPAD_FEEDBACK_MAX", DEFAULT_MAX_ENTRIES)
 
 
 def max_bytes() -> int:
     """The cap on the folder's size: `$DIGITPAD_FEEDBACK_MAX_BYTES`, or 200 MB."""
-    return int(os.environ.get("DIGITPAD_FEEDBACK_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return env_number("DIGITPAD_FEEDBACK_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
 def _scan_usage(root) -> list[int]:

@@ -51,6 +51,23 @@ DISK_SHORT = "The server is short of disk space just now: please try again in a 
 TOO_MUCH_FROM_YOU = "Too much sent from your address just now: please try again in a minute."
 
 
+def env_number(name: str, default, kind=int):
+    """The number `$name` holds (`kind`: int or float), or `default` when it is unset or
+    empty; a ValueError that says which setting is wrong for anything else, a negative number
+    or an infinite one."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):  # Also NaN.
+        raise ValueError(f"${name} must be a {'whole ' if kind is int else ''}number of 0 or "
+                         f"more, not {text!r}")
+    return value
+
+
 def declared_length(headers) -> int | None:
     """The body's length as a request's ASGI headers (`[(name, value)]`, bytes) declare it:
     None when they do not (no body, or one sent in chunks); -1 when it is not a number."""

@@ -176,6 +176,17 @@ def test_missing_model_exits_with_one_line():
     assert len(lines) == 1 and "python train_model.py" in lines[0]
 
 
+@pytest.mark.parametrize("setting, value", [("DIGITPAD_CACHE_MB", "lots"), ("DIGITPAD_QUEUE_SIZE", "1.5"),
+                                            ("DIGITPAD_FEEDBACK_MAX", "-3"), ("DIGITPAD_FEEDBACK_MAX_BYTES", "nan")])
+def test_a_bad_setting_exits_with_one_line_that_names_it(setting, value):
+    import os
+
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, setting: value})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and f"${setting}" in result.stderr
+
+
 def test_read_number_through_the_api(client, drawn_digits, tmp_path):
     from digitpad.drawings import render_number
 

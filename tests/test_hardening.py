@@ -529,3 +529,17 @@ def test_a_sender_over_budget_gets_a_sentence_and_others_are_served():
     assert seen == [("10.0.0.1", 2000), ("10.0.0.1", 1000), ("10.0.0.2", 2000)]
     assert [m["status"] for m in sent if "status" in m] == [429, 429]
     assert {m["body"].decode() for m in sent if m["type"] == "http.response.body"} == {TOO_MUCH_FROM_YOU}
+
+
+@pytest.mark.parametrize("text, kind, value", [("", int, 7), ("  ", int, 7), ("12", int, 12), ("0.5", float, 0.5),
+                                               ("1e3", float, 1000.0), ("0.5", int, None), ("-1", float, None),
+                                               ("nan", float, None), ("inf", float, None), ("x", int, None)])
+def test_settings_from_the_environment(monkeypatch, text, kind, value):
+    from digitpad.limits import env_number
+
+    monkeypatch.setenv("DIGITPAD_X", text)
+    if value is None:
+        with pytest.raises(ValueError, match=r"\$DIGITPAD_X must be"):
+            env_number("DIGITPAD_X", 7, kind)
+    else:
+        assert env_number("DIGITPAD_X", 7, kind) == value
