@@ -48,6 +48,7 @@ from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, site_fold_with
 from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
                                  format_report, guesses_of, paired_comparison)
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model  # noqa: E402
+from digitpad.paper import PENS  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
 from digitpad.report import evaluate  # noqa: E402
 
@@ -85,12 +86,13 @@ def parse_args(argv=None):
                         help="app: the ranges training renders (brush 1.5 px to Gradio's default, "
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
-    parser.add_argument("--photos", nargs="?", const="page", choices=["page", "desk", "note"],
-                        default=None,
+    parser.add_argument("--photos", nargs="?", const="page",
+                        choices=["page", "desk", "note", "marker", "pencil"], default=None,
                         help="each rendering a photo of the digit written on paper, read as an "
                              "uploaded file is, instead of a sketchpad; desk: the page lies on a "
                              "desk whose edge may show; note: a small page wholly in view "
-                             "on a desk")
+                             "on a desk; marker, pencil: a plain page written with a thick pen "
+                             "or in grey (digitpad.paper.PENS)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -140,7 +142,9 @@ def main(argv=None) -> int:
         return 2
     readings = {None: f"renderings on {args.sketchpads} sketchpads", "page": "photos on paper",
                 "desk": "photos on paper on a desk",
-                "note": "photos of a small note on a desk"}[args.photos]
+                "note": "photos of a small note on a desk",
+                "marker": "photos of a page written with a marker",
+                "pencil": "photos of a page written in pencil grey"}[args.photos]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -154,7 +158,8 @@ def main(argv=None) -> int:
     desk = {"desk": True, "note": "note"}.get(args.photos, False)
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers, sketchpads=sketchpads,
-                                             photos=bool(args.photos), desk=desk)
+                                             photos=bool(args.photos), desk=desk,
+                                             pen=args.photos if args.photos in PENS else "pen")
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     path = "python -m digitpad predict" if args.photos else "/predict"

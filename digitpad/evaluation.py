@@ -33,12 +33,13 @@ def _model_input(task):
 
 
 def _photo_input(task):
-    """`(strokes, seed, desk)` → the preprocessed input of a photo of the digit on paper
-    (shadows up to `DEEP_SHADOW`; on a desk if `desk`, as `photo_of_strokes` takes it), read
-    from its JPEG bytes as `python -m digitpad predict` reads a file; None for "no digit" (a
-    fault in making the photo raises: it is not the reader's)."""
-    strokes, seed, desk = task
-    jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, desk=desk)
+    """`(strokes, seed, desk, pen)` → the preprocessed input of a photo of the digit on paper
+    (shadows up to `DEEP_SHADOW`; on a desk if `desk`, written with `pen`, as
+    `photo_of_strokes` takes them), read from its JPEG bytes as `python -m digitpad predict`
+    reads a file; None for "no digit" (a fault in making the photo raises: it is not the
+    reader's)."""
+    strokes, seed, desk, pen = task
+    jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, desk=desk, pen=pen)
     try:
         return preprocess(open_image(jpeg))
     except ValueError:
@@ -46,12 +47,13 @@ def _photo_input(task):
 
 
 def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
-                   sketchpads=None, photos: bool = False, desk: bool | str = False):
+                   sketchpads=None, photos: bool = False, desk: bool | str = False, pen: str = "pen"):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
     place; seeded; `sketchpads` are ranges for `random_condition`, such as
     `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does. With
     `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`; on a
-    desk whose edge may show if `desk`; a small note wholly in view if `desk="note"`), read as
+    desk whose edge may show if `desk`; a small note wholly in view if `desk="note"`; written
+    with `pen`, one of `digitpad.paper.PENS`), read as
     an uploaded file is.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
@@ -65,7 +67,7 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
     chosen = [records[index % len(records)] for index in range(total)]
     if photos:
         work = _photo_input
-        tasks = [(r["strokes"], int(rng.integers(2**63)), desk) for r in chosen]
+        tasks = [(r["strokes"], int(rng.integers(2**63)), desk, pen) for r in chosen]
     else:
         work = _model_input
         tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))

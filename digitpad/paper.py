@@ -10,8 +10,9 @@ the held-out writers' digits through them.
     preprocess(open_image(jpeg))   # what `python -m digitpad predict` does with a file
 
 Limits: the sheet is plain (no ruled lines, no perspective), its edge shows only with
-`desk=True` (or `desk="note"`: a small note wholly in the frame), and the digit fills 35–60%
-of the page, so these are easier than some real phone photos.
+`desk=True` (or `desk="note"`: a small note wholly in the frame), the digit fills 35–60%
+of the page, and the pen is a ballpoint unless `pen` says otherwise (`PENS`), so these are
+easier than some real phone photos.
 """
 
 import io
@@ -24,6 +25,9 @@ from digitpad.drawings import render_strokes
 SIDEWAYS_CHANCE = 1 / 7  # Photos stored rotated, with the EXIF tag that turns them back.
 SHADOW = (0.2, 0.45)  # How much darker the far side of the page is (the fixtures' range).
 DEEP_SHADOW = (0.2, 0.7)  # The benchmark's: a phone's own shadow, a lamp to one side.
+# Pens: the brush's radius as a share of the digit's height, and the ink's grey level.
+PENS = {"pen": ((0.02, 0.05), (15, 70)), "marker": ((0.08, 0.14), (15, 70)),
+        "pencil": ((0.02, 0.05), (70, 140))}
 
 
 def on_a_desk(gray: np.ndarray, digit_box, rng):
@@ -58,11 +62,13 @@ def on_a_note(gray: np.ndarray, rng):
     return out, desk
 
 
-def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False) -> Image.Image:
+def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
+             ink_levels=PENS["pen"][1]) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper (its longer
-    side 35–60% of the page's), its far side darker by a share drawn from `shadow`; with
-    `desk`, the page lies on a desk whose edge may show (`on_a_desk`; `"note"`: a small page
-    wholly in view, `on_a_note`), and the corners the tilt turns in are the desk's."""
+    side 35–60% of the page's) in ink of a grey level drawn from `ink_levels`, its far side
+    darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose edge may
+    show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the corners the
+    tilt turns in are the desk's."""
     size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
@@ -70,7 +76,7 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False) -> I
     alpha[top : top + ink.shape[0], left : left + ink.shape[1]] = ink[: size - top, : size - left]
     paper = rng.uniform(175, 235)
     tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 0.98)])
-    ink_level = rng.uniform(15, 70)
+    ink_level = rng.uniform(*ink_levels)
     gray = paper * (1 - alpha) + ink_level * alpha
     beyond = None
     if desk == "note":
@@ -106,18 +112,20 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
 
 
 def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
-                     desk: bool | str = False) -> bytes:
-    """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall, a pen 4–10% of
-    its height wide) and photographed, on a desk if `desk` (as `on_paper` takes it).
-    `sideways=None` stores it turned one time in seven."""
+                     desk: bool | str = False, pen: str = "pen") -> bytes:
+    """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall; with `pen`'s
+    width and ink, `PENS`: a ballpoint 4–10% of its height wide, a marker 16–28%, a pencil's
+    grey) and photographed, on a desk if `desk` (as `on_paper` takes it). `sideways=None`
+    stores it turned one time in seven."""
+    widths, ink_levels = PENS[pen]
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
-                           rng.uniform(0.02, 0.05) * height)
+                           rng.uniform(*widths) * height)
     alpha = layer[:, :, 3].astype(np.float32) / 255
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)
     ink = alpha[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    image = on_paper(ink, rng, shadow, desk)
+    image = on_paper(ink, rng, shadow, desk, ink_levels)
     if sideways is None:
         sideways = bool(rng.random() < SIDEWAYS_CHANCE)
     return jpeg_bytes(image, rng, sideways)
