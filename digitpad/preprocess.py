@@ -54,7 +54,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     uneven lighting a dark median is checked: a deep shadow across a photographed page can
     take it below mid-grey, and a shadowed page is far commoner than a lit blackboard. Dark
     ink is read instead if that finds less ink (paper read as light ink is most of the
-    picture; strokes read as dark ink are a small part of it). In a photo (not a drawing,
+    picture; strokes read as dark ink are a small part of it), or ink that stands out more
+    sharply (`edge_step`): read as light ink, the lit paper beside dark strokes is a halo
+    whose outer side fades into the page, and a thick or grey pen's strokes can hold as much
+    ink as that halo. In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
     background and the page's edge is kept sharp (`flatten_background`'s `closed`). Light
     ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
@@ -75,7 +78,9 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
             ink = _ink_from_flat(flat)
             other = np.where(beyond, 255.0, flatten_background(gray, True))
-            if (_ink_from_flat(other)[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum():
+            dark = _ink_from_flat(other)
+            if ((dark[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum()
+                    or edge_step(gray, dark, beyond) > edge_step(gray, ink, beyond)):
                 dark_ink = True
     if photo and not dark_ink:  # Light strokes, or a small page on a wide desk read as ink?
         page = page_read_as_ink(gray, ink)
@@ -92,6 +97,24 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     if contrast < MIN_CONTRAST:  # Too faint to be ink: JPEG noise or an empty page.
         return np.zeros_like(flat, dtype=np.float32)
     return ink
+
+
+def edge_step(gray: np.ndarray, ink: np.ndarray, beyond: np.ndarray) -> float:
+    """How sharply `ink` stands out of `gray`: the mean grey-level step across its border, over
+    every pair of pixels two apart in a row or a column (a blurred edge spans a few) with one
+    inked (above `INK_LEVEL`, off the desk `beyond`) and one not; 0 if there are none.
+
+    Strokes step from the paper all round. The lit paper beside dark strokes, read as light
+    ink, steps only on its inner side, against the strokes: on its outer side it fades into
+    the page."""
+    mask = (ink > INK_LEVEL) & ~beyond
+    values = gray.astype(np.float64)
+    total, count = 0.0, 0
+    for cross, step in ((mask[2:] != mask[:-2], values[2:] - values[:-2]),
+                        (mask[:, 2:] != mask[:, :-2], values[:, 2:] - values[:, :-2])):
+        total += float(np.abs(step[cross]).sum())
+        count += int(cross.sum())
+    return total / count if count else 0.0
 
 
 def page_read_as_ink(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:

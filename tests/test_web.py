@@ -15,7 +15,7 @@ from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import draw_on_page, needs_chromium, serve_folder, shadowed_page, stroke_paths
+from helpers import draw_on_page, marker_photo, needs_chromium, serve_folder, shadowed_page, stroke_paths
 
 pytestmark = needs_chromium
 
@@ -250,6 +250,27 @@ def test_javascript_reads_small_notes_as_python_does(visit, drawn_digits, model)
         assert int(np.argmax(js["probabilities"])) == guess
         right += guess == drawn_digits[(index if index < 12 else 20) * 11 % len(drawn_digits)]["label"]
     assert right == len(grays)
+
+
+def test_javascript_reads_marker_photos_as_python_does(visit, drawn_digits, model):
+    """A thick pen under a deep shadow, the page's median below mid-grey: the polarity is
+    chosen by the strokes' edges in both, and gives the same inputs and digits."""
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    grays = []
+    for index in range(0, 100, 7):
+        gray = np.asarray(to_grayscale(open_image(marker_photo(drawn_digits[index], 300 + index)),
+                                       max_side=READ_SIZE), np.uint8)
+        if np.median(gray) < 128:
+            grays.append(gray)
+    assert len(grays) >= 4
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
+        assert "input" in js, js
+        python = preprocess(gray)
+        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
+        assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
 
 
 def test_javascript_centres_a_bar_as_python_does(visit):

@@ -171,7 +171,9 @@ export function ink_map(gray) {
     if (!dark) { // A shadow can take a page's median below mid-grey; so can a desk.
       ink = ink_from_flat(flat);
       const other = off_the_desk(flatten_background(gray, true), beyond);
-      if (ink_count(ink_from_flat(other), beyond) < ink_count(ink, beyond)) dark = true;
+      const dark_reading = ink_from_flat(other); // Less ink, or ink that stands out more sharply.
+      if (ink_count(dark_reading, beyond) < ink_count(ink, beyond)
+          || edge_step(gray, dark_reading, beyond) > edge_step(gray, ink, beyond)) dark = true;
     }
   }
   if (photo && !dark) { // Light strokes, or a small page on a wide desk read as ink?
@@ -324,6 +326,31 @@ function ink_count(ink, beyond = null) {
   let count = 0;
   for (let i = 0; i < ink.data.length; i++) count += ink.data[i] > C.INK_LEVEL && !(beyond && beyond[i]) ? 1 : 0;
   return count;
+}
+
+// How sharply `ink` stands out of `gray`: the mean grey-level step across its border, over
+// every pair of pixels two apart in a row or a column with one inked (above INK_LEVEL, off the
+// desk `beyond`) and one not; 0 if there are none. Strokes step from the paper all round; the
+// lit paper beside dark strokes, read as light ink, only on its inner side.
+function edge_step(gray, ink, beyond) {
+  const {h, w} = gray;
+  const mask = new Uint8Array(h * w);
+  for (let i = 0; i < mask.length; i++) mask[i] = ink.data[i] > C.INK_LEVEL && !beyond[i] ? 1 : 0;
+  let total = 0, count = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (y + 2 < h && mask[i] !== mask[i + 2 * w]) {
+        total += Math.abs(gray.data[i] - gray.data[i + 2 * w]);
+        count++;
+      }
+      if (x + 2 < w && mask[i] !== mask[i + 2]) {
+        total += Math.abs(gray.data[i] - gray.data[i + 2]);
+        count++;
+      }
+    }
+  }
+  return count ? total / count : 0;
 }
 
 // The flattened picture with the desk (where `beyond` is set) made background.
