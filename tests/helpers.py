@@ -55,18 +55,12 @@ def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0, slant=0):
 
 
 def marker_photo(record, seed) -> bytes:
-    """The drawing written with a thick pen (a marker: 16–28% of the digit's height wide) on a
-    page under a deep shadow (60–70%), photographed: JPEG bytes (`digitpad.paper`)."""
-    from digitpad.paper import jpeg_bytes, on_paper
+    """The drawing written with a marker (`digitpad.paper.PENS`) on a page under a deep shadow
+    (60–70%), photographed: JPEG bytes."""
+    from digitpad.paper import photo_of_strokes
 
-    rng = np.random.default_rng(seed)
-    height = 200
-    layer = render_strokes(record["strokes"], 2 * height, height, (height, height),
-                           rng.uniform(0.08, 0.14) * height)
-    alpha = layer[:, :, 3].astype(np.float32) / 255
-    rows, cols = np.flatnonzero(alpha.max(axis=1)), np.flatnonzero(alpha.max(axis=0))
-    photo = on_paper(alpha[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], rng, shadow=(0.6, 0.7))
-    return jpeg_bytes(photo, rng, sideways=False)
+    return photo_of_strokes(record["strokes"], np.random.default_rng(seed), sideways=False,
+                            shadow=(0.6, 0.7), pen="marker")
 
 
 def png_file(tmp_path, image, name="drawing.png", fmt="PNG") -> str:

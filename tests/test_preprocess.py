@@ -170,7 +170,7 @@ def test_light_ink_on_an_unevenly_lit_dark_ground_stays_light(reference, depth):
 def test_a_thick_pen_under_a_deep_shadow_is_read_as_dark_ink(model, drawn_digits):
     """A marker's strokes under a deep shadow: the page's median is below mid-grey, and read
     as light ink the lit paper round the strokes holds about as much ink as they do, so
-    counting the ink chose it (79 of these 100 read right). The strokes' sharper edges tell."""
+    counting the ink chose it (80 of these 100 read right). The strokes' sharper edges tell."""
     from digitpad.reading import open_image
 
     right = dark_median = 0
