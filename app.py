@@ -39,7 +39,7 @@ def main() -> int:
     threading.Thread(target=warm_up, args=(model,), daemon=True).start()
     # Parts of uploads that Gradio never claims leave with the cache's schedule; beyond its
     # bounds, the oldest uploads go before that.
-    tend_on_schedule(get_upload_folder(), TEND_EVERY, DELETE_CACHE[1], keep=lambda: files_to_keep(demo),
+    tend_on_schedule(get_upload_folder(), TEND_EVERY, DELETE_CACHE[1], keep=files_to_keep(demo),
                      max_bytes=int(CACHE_MB * 2**20))
     demo.launch(**launch_options())
     return 0

@@ -326,16 +326,16 @@ def trim_cache(folder, max_bytes: int = CACHE_BYTES, max_files: int = CACHE_FILE
     return removed
 
 
-def tend_on_schedule(folder, every: float, orphan_age: float, keep=frozenset,
+def tend_on_schedule(folder, every: float, orphan_age: float, keep=frozenset(),
                      max_bytes: int = CACHE_BYTES, max_files: int = CACHE_FILES) -> threading.Thread:
     """Start a daemon thread that, every `every` seconds, runs `sweep_orphans` (parts older
-    than `orphan_age`) and `trim_cache` (sparing the paths `keep()` names) on `folder`."""
+    than `orphan_age`) and `trim_cache` (sparing the paths in `keep`) on `folder`."""
     def run():
         while True:
             time.sleep(every)
             try:
                 sweep_orphans(folder, orphan_age)
-                trim_cache(folder, max_bytes, max_files, keep())
+                trim_cache(folder, max_bytes, max_files, keep)
             except Exception as error:  # Tending must outlive any one failure.
                 print(f"digitpad: tending the cache failed: {error}", flush=True)
 
