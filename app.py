@@ -25,7 +25,9 @@ except ValueError as error:
     sys.exit(f"error: {error}")
 
 demo = build_demo()
-demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
+# Every event goes through the queue and its bounds: Gradio's `run/<name>` routes, open by
+# default off Hugging Face Spaces, would run a function at once, as many at a time as asked.
+demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4, api_open=False)
 
 
 def main() -> int:

@@ -177,6 +177,28 @@ def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
         stop(process)
 
 
+@pytest.mark.parametrize("api", ["predict", "read_number"])
+def test_no_route_runs_a_function_outside_the_queue(live_app, drawn_digits, tmp_path, api):
+    """Gradio's `run/<name>` and `api/<name>` routes (open by default off Hugging Face
+    Spaces) would run the function at once, past the queue's size and concurrency limits:
+    they are refused; the same call through the queue is answered."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    record = next(d for d in drawn_digits if d["label"] == 6)
+    picture = upload_file(live_app, png_file(tmp_path, draw(record)["composite"]))
+    data = [{"background": None, "layers": [], "composite": picture}]
+    for route in ("run", "api"):
+        request = urllib.request.Request(f"{live_app}gradio_api/{route}/{api}",
+                                         data=json.dumps({"data": data}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 404 and "queue" in refused.value.read().decode()
+    assert call_raw(live_app, api, data)[0] == "complete"
+
+
 def test_the_cache_is_cleaned(live_app):
     from digitpad.webui import DELETE_CACHE, build_demo
 
