@@ -11,15 +11,17 @@ from gradio.utils import get_upload_folder
 from digitpad.answers import warm_up
 from digitpad.inference import ModelFileError, get_model, model_path_from_env
 from digitpad.feedback import max_bytes, max_entries
-from digitpad.limits import CACHE_BYTES, TEND_EVERY, env_number, tend_on_schedule
+from digitpad.limits import ADDRESS_QUEUE, CACHE_BYTES, TEND_EVERY, env_number, tend_on_schedule
 from digitpad.memory import keep_heap_small
 from digitpad.webui import DELETE_CACHE, build_demo, files_to_keep, launch_options
 
 try:
     # Beyond this many waiting requests, users are told the app is busy ($DIGITPAD_QUEUE_SIZE).
-    QUEUE_SIZE = env_number("DIGITPAD_QUEUE_SIZE", 64)
+    QUEUE_SIZE = env_number("DIGITPAD_QUEUE_SIZE", 64, least=1)
     # Uploads are kept in at most this much disk; beyond it the oldest go ($DIGITPAD_CACHE_MB).
     CACHE_MB = env_number("DIGITPAD_CACHE_MB", CACHE_BYTES / 2**20, float)
+    # Requests one address may have waiting in the queue ($DIGITPAD_QUEUE_PER_ADDRESS).
+    QUEUE_PER_ADDRESS = env_number("DIGITPAD_QUEUE_PER_ADDRESS", ADDRESS_QUEUE, least=1)
     max_entries(), max_bytes()  # Read when a correction comes; checked now.
 except ValueError as error:
     sys.exit(f"error: {error}")
@@ -43,7 +45,7 @@ def main() -> int:
     # bounds, the oldest uploads go before that.
     tend_on_schedule(get_upload_folder(), TEND_EVERY, DELETE_CACHE[1], keep=files_to_keep(demo),
                      max_bytes=int(CACHE_MB * 2**20))
-    demo.launch(**launch_options())
+    demo.launch(**launch_options(demo, QUEUE_PER_ADDRESS))
     return 0
 
 

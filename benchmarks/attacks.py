@@ -14,6 +14,11 @@ the time to an answer and the server's resident memory.
    an upload folder bounded at 64 MB (`DIGITPAD_CACHE_MB`): its size every 10 s for 2 minutes
    (an upload is kept at least 60 s, and the folder is tended every 15 s), and whether
    another visitor (from 127.0.0.2) can upload meanwhile;
+7. a queue flood: one address asks for places in the queue (`/predict`, through Gradio's plain
+   HTTP API) from 4 threads as fast as it can for 60 s and never reads an answer, while
+   another visitor (from 127.0.0.2) draws a digit a second: how many of theirs are answered
+   and how fast, and the server's memory every 15 s (each of the script's requests is a
+   new session to Gradio);
 then one 5000×5000 and one 4000×4000 drawing, and a normal drawing that must still be read.
 
     python benchmarks/attacks.py
@@ -31,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import (FIXTURES, MULTIPART, big_transparent_png, sketchpad_id, draw, editor_value,  # noqa: E402
                      faint_noise_png, multipart_files, png_file, post_blob, rss_mb, start_app, stop,
-                     thin_bars_png, top_digit)
+                     thin_bars_png, top_digit, upload_file)
 
 from digitpad.drawings import load_drawn_digits  # noqa: E402
 
@@ -120,6 +125,57 @@ def upload_stream(url, uploads, pid, threads=4, seconds=30, watch=120, size=2**2
               f"visitor's upload HTTP {other_visitor()}   RSS {rss_mb(pid):6.0f} MB", flush=True)
 
 
+def queue_flood(url, pid, value, threads=4, seconds=60) -> None:
+    """Attack 7: join the queue for `/predict` with `value` from `threads` threads for
+    `seconds`, never reading an answer; meanwhile another address calls `/predict` once a
+    second. Prints what the other visitor got and the server's memory every 15 s."""
+    import http.client
+    import json
+    import threading
+    from urllib.parse import urlsplit
+
+    from helpers import call_raw
+
+    counts = {"queued": 0, "refused": 0}
+    stop_at = time.time() + seconds
+
+    def join():
+        body = json.dumps({"data": [value]}).encode()
+        while time.time() < stop_at:
+            connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+            try:
+                connection.request("POST", "/gradio_api/call/predict", body=body,
+                                   headers={"Content-Type": "application/json"})
+                counts["queued" if connection.getresponse().status == 200 else "refused"] += 1
+            finally:
+                connection.close()
+
+    workers = [threading.Thread(target=join, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    answered, refused, started, report = [], [], time.time(), 15
+
+    def status():
+        print(f"7. queue flood, {time.time() - started:4.0f} s: {counts['queued']:5d} queued "
+              f"({counts['refused']} refused); the other visitor {len(answered)} answered, "
+              f"{len(refused)} refused   RSS {rss_mb(pid):6.0f} MB", flush=True)
+
+    while time.time() < stop_at:
+        began = time.time()
+        event, outcome = call_raw(url, "predict", [value], source="127.0.0.2")
+        (answered if event == "complete" else refused).append(time.time() - began)
+        if time.time() - started >= report:
+            status()
+            report += 15
+        time.sleep(max(0.0, 1 - (time.time() - began)))
+    for worker in workers:
+        worker.join()
+    status()
+    if answered:
+        print(f"7. the other visitor's answers: median {np.median(answered):.2f} s, slowest "
+              f"{max(answered):.2f} s", flush=True)
+
+
 def main() -> int:
     from gradio_client import Client, handle_file
 
@@ -171,6 +227,8 @@ def main() -> int:
                 timed(f"5. {parts} × 4 MB to {path.rsplit('/', 1)[1]}{' in chunks' if chunks else ''}",
                       process.pid, lambda: many_files(url, path, parts, chunked=chunks) + stored())
         upload_stream(url, uploads, process.pid)
+        six = upload_file(url, png_file(folder, draw(record)["composite"], "six.png"))
+        queue_flood(url, process.pid, {"background": None, "layers": [], "composite": six})
         big = png_file(folder, np.full((5000, 5000, 4), 255, np.uint8), "big.png")
         timed("one 5000×5000 drawing", process.pid,
               lambda: client.predict(editor_value(big), api_name="/predict")[3])

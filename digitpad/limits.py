@@ -14,11 +14,16 @@ uploads by age alone (15 minutes here), and leaves their folders behind for good
   a multipart body of more than `MAX_PARTS` parts, before the app sees it (413); a body
   beyond its sender's `ByteBudget` (429); and any body while the disk under the upload
   folder has less than `DISK_RESERVE` free beyond it (503);
+- `QueueShare` (ASGI middleware) refuses a place in Gradio's queue to an address that has
+  `ADDRESS_QUEUE` requests waiting there already (429), so that one visitor's script cannot
+  fill the queue for everyone (`app.py` also closes Gradio's `run/` routes, which skip the
+  queue and its bounds altogether);
 - `sweep_orphans` removes the upload folder's stray `tmp…` files once they are old;
   `trim_cache` removes its oldest files, when it holds more than its bounds, and its empty
   folders; `tend_on_schedule` does both for as long as the server runs.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -45,16 +50,22 @@ TEND_EVERY = 15  # Seconds between two tendings of the upload folder.
 # drawing without a pause fits.
 ADDRESS_BYTES = 1024 * 1024 * 1024
 ADDRESS_WINDOW = KEEP_FRESH + TEND_EVERY
+# Requests one address may have waiting in the queue at once (of its 64 places): a visitor's
+# sketchpad has one at most (`trigger_mode="always_last"`), so a room behind one address fits
+# unless the server is behind anyway.
+ADDRESS_QUEUE = 8
 TOO_LARGE = "Too large: a request may carry one picture of at most 5 MB."
 TOO_MANY_PARTS = "Too many parts: a request may carry one picture and a few fields."
 DISK_SHORT = "The server is short of disk space just now: please try again in a minute."
 TOO_MUCH_FROM_YOU = "Too much sent from your address just now: please try again in a minute."
+TOO_MANY_WAITING = ("Too many requests from your address are waiting for an answer: please wait "
+                    "for those before sending more.")
 
 
-def env_number(name: str, default, kind=int):
+def env_number(name: str, default, kind=int, least=0):
     """The number `$name` holds (`kind`: int or float), or `default` when it is unset or
-    empty; a ValueError that says which setting is wrong for anything else, a negative number
-    or an infinite one."""
+    empty; a ValueError that says which setting is wrong for anything else, a number below
+    `least` or an infinite one."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
@@ -62,9 +73,9 @@ def env_number(name: str, default, kind=int):
         value = kind(text)
     except ValueError:
         value = -1
-    if not 0 <= value < float("inf"):  # Also NaN.
-        raise ValueError(f"${name} must be a {'whole ' if kind is int else ''}number of 0 or "
-                         f"more, not {text!r}")
+    if not least <= value < float("inf"):  # Also NaN.
+        raise ValueError(f"${name} must be a {'whole ' if kind is int else ''}number of {least} "
+                         f"or more, not {text!r}")
     return value
 
 
@@ -241,6 +252,54 @@ class BodyLimit:
             headers.append((b"retry-after", b"60"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def enters_queue(scope) -> bool:
+    """Whether a request asks for a place in Gradio's queue: the page's `queue/join`, or the
+    plain HTTP API's `call/<name>` (and `call/v2/<name>`)."""
+    path = scope.get("path", "")
+    return scope.get("method") == "POST" and (path.endswith("/queue/join") or "/call/" in path)
+
+
+def waiting_from(queue, address: str) -> int:
+    """How many of the events waiting in Gradio's `queue` (`demo._queue`) came from `address`."""
+    return sum(1 for line in list(queue.event_queue_per_concurrency_id.values())
+               for event in list(line.queue)
+               if event.request is not None and event.request.client is not None
+               and event.request.client.host == address)
+
+
+class QueueShare:
+    """ASGI middleware: an address with `share` requests waiting in the queue, or on their
+    way into it, is refused another place (429, a JSON `detail` the page shows as it is).
+
+    `waiting(address)` counts the queue's waiting events from that address; requests still
+    on their way in (their body not yet read) are counted here, so a burst of joins sent at
+    once is bounded too. Running events are not counted: the concurrency limits bound them."""
+
+    def __init__(self, app, waiting, share: int = ADDRESS_QUEUE):
+        self.app, self.waiting, self.share = app, waiting, share
+        self.joining: dict[str, int] = {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not enters_queue(scope):
+            await self.app(scope, receive, send)
+            return
+        address = (scope.get("client") or ("?",))[0]
+        if self.joining.get(address, 0) + self.waiting(address) >= self.share:
+            body = json.dumps({"detail": TOO_MANY_WAITING}).encode()
+            await send({"type": "http.response.start", "status": 429, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.joining[address] = self.joining.get(address, 0) + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.joining[address] -= 1
+            if not self.joining[address]:
+                del self.joining[address]
 
 
 def replayer(spool, receive):

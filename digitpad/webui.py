@@ -21,7 +21,8 @@ from digitpad.answers import (DIGITS, NUMBER_PROMPT, PROMPT, blank_outputs, corr
 from digitpad.component import DigitSketchpad, DigitUploadButton
 from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
-from digitpad.limits import MAX_REQUEST_BYTES, BodyLimit, ByteBudget
+from digitpad.limits import (ADDRESS_QUEUE, MAX_REQUEST_BYTES, BodyLimit, ByteBudget, QueueShare,
+                             waiting_from)
 from digitpad.reading import open_image
 
 CANVAS_SIZE = 448
@@ -33,15 +34,18 @@ ACTIVATE_BRUSH_JS = (HERE / "static" / "activate_brush.js").read_text()
 DELETE_CACHE = (300, 900)  # Every 5 minutes, uploads older than 15 minutes leave the cache.
 
 
-def launch_options() -> dict:
+def launch_options(demo: gr.Blocks, queue_share: int = ADDRESS_QUEUE) -> dict:
     """`demo.launch`'s settings, fresh each time (Gradio adds to the `app_kwargs` it is given):
     the stylesheet, 5 MB a file, at most `MAX_REQUEST_BYTES` a request, a budget for each
-    address, and no request while the upload folder's disk is short of space
-    (`digitpad.limits`)."""
+    address, no request while the upload folder's disk is short of space, and at most
+    `queue_share` requests of one address waiting in `demo`'s queue (`digitpad.limits`;
+    call `demo.queue` first)."""
+    share = Middleware(QueueShare, waiting=lambda address: waiting_from(demo._queue, address),
+                       share=queue_share)
     limit = Middleware(BodyLimit, limit=MAX_REQUEST_BYTES, folder=get_upload_folder(),
                        budget=ByteBudget())
     return {"css_paths": [HERE / "static" / "app.css"], "max_file_size": "5mb",
-            "app_kwargs": {"middleware": [limit]}}
+            "app_kwargs": {"middleware": [share, limit]}}
 
 
 def files_to_keep(demo: gr.Blocks) -> set[str]:

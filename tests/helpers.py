@@ -274,31 +274,43 @@ def upload_file(url, path) -> dict:
     return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
 
 
-def call_raw(url, api_name, data, timeout=60):
-    """Call an endpoint through Gradio's plain HTTP API (no client-side file handling);
-    returns `("complete", outputs)` or `("error", message)` (an HTTP refusal's body too)."""
+def call_raw(url, api_name, data, timeout=60, source=None):
+    """Call an endpoint through Gradio's plain HTTP API (no client-side file handling), from
+    the loopback address `source` if given; returns `("complete", outputs)` or
+    `("error", message)` (an HTTP refusal's body too)."""
+    import http.client
     import json
-    import urllib.request
+    from urllib.parse import urlsplit
 
-    import urllib.error
+    netloc, path = urlsplit(url).netloc, f"/gradio_api/call/{api_name}"
 
-    base = url.rstrip("/") + f"/gradio_api/call/{api_name}"
-    request = urllib.request.Request(base, data=json.dumps({"data": data}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    def connect():
+        return http.client.HTTPConnection(netloc, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
+
+    connection = connect()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            event_id = json.load(response)["event_id"]
-    except urllib.error.HTTPError as error:  # Refused at the door, e.g. 503 for a full queue.
-        return "error", error.read().decode(errors="replace")
-    with urllib.request.urlopen(f"{base}/{event_id}", timeout=timeout) as stream:
+        connection.request("POST", path, body=json.dumps({"data": data}).encode(),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = response.read().decode(errors="replace")
+    finally:
+        connection.close()
+    if response.status != 200:  # Refused at the door, e.g. 503 for a full queue.
+        return "error", answer
+    connection = connect()
+    try:
+        connection.request("GET", f"{path}/{json.loads(answer)['event_id']}")
         event = None
-        for raw in stream:
+        for raw in connection.getresponse():
             line = raw.decode().strip()
             if line.startswith("event:"):
                 event = line.split(":", 1)[1].strip()
             elif line.startswith("data:") and event in ("complete", "error"):
                 payload = line.split(":", 1)[1].strip()
                 return event, json.loads(payload) if payload and payload != "null" else None
+    finally:
+        connection.close()
     return "closed", None
 
 

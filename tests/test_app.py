@@ -177,7 +177,8 @@ def test_missing_model_exits_with_one_line():
 
 
 @pytest.mark.parametrize("setting, value", [("DIGITPAD_CACHE_MB", "lots"), ("DIGITPAD_QUEUE_SIZE", "1.5"),
-                                            ("DIGITPAD_FEEDBACK_MAX", "-3"), ("DIGITPAD_FEEDBACK_MAX_BYTES", "nan")])
+                                            ("DIGITPAD_FEEDBACK_MAX", "-3"), ("DIGITPAD_FEEDBACK_MAX_BYTES", "nan"),
+                                            ("DIGITPAD_QUEUE_PER_ADDRESS", "0"), ("DIGITPAD_QUEUE_SIZE", "0")])
 def test_a_bad_setting_exits_with_one_line_that_names_it(setting, value):
     import os
 

@@ -153,7 +153,8 @@ def predict_in_process(url, record):
 
 
 def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
-    """With room for one waiting request, a burst is partly turned away with a message."""
+    """With room for one waiting request, a burst from 16 visitors is partly turned away
+    with a message."""
     process, url = start_app({"DIGITPAD_QUEUE_SIZE": "1"})
     try:
         canvas = np.full((2000, 4000), 255, np.uint8)
@@ -162,8 +163,8 @@ def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
         picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))  # Once, as a browser would.
         value = {"background": None, "layers": [], "composite": picture}
 
-        def call(_):
-            event, message = call_raw(url, "read_number", [value])
+        def call(k):
+            event, message = call_raw(url, "read_number", [value], source=f"127.0.0.{k + 1}")
             return "answered" if event == "complete" else str(message)
 
         with ThreadPoolExecutor(max_workers=16) as pool:
@@ -553,9 +554,89 @@ def test_a_sender_over_budget_gets_a_sentence_and_others_are_served():
     assert {m["body"].decode() for m in sent if m["type"] == "http.response.body"} == {TOO_MUCH_FROM_YOU}
 
 
+def test_an_address_has_a_share_of_the_queue():
+    """The queue-share middleware alone: an address with `share` requests waiting, or on
+    their way in, is refused another place (429, a JSON detail the page shows), even in a
+    burst sent at once; another address, and requests that are not joins, pass."""
+    import asyncio
+    import json
+
+    from digitpad.limits import TOO_MANY_WAITING, QueueShare
+
+    waiting = {"10.0.0.1": 1}  # As if the queue held one of 10.0.0.1's requests.
+    passed, answers = [], []
+
+    async def app(scope, receive, send):
+        await asyncio.sleep(0.05)  # The body being read, the event being queued.
+        passed.append((scope["client"][0], scope["path"]))
+
+    share = QueueShare(app, waiting=lambda address: waiting.get(address, 0), share=3)
+
+    def request(address, path="/gradio_api/queue/join", method="POST"):
+        async def send(message):
+            answers.append((address, message))
+
+        async def receive():
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        return share({"type": "http", "method": method, "path": path, "client": (address, 1),
+                      "headers": []}, receive, send)
+
+    async def burst():
+        await asyncio.gather(*(request("10.0.0.1") for _ in range(4)), request("10.0.0.2"),
+                             request("10.0.0.1", "/gradio_api/call/predict"),
+                             request("10.0.0.1", "/gradio_api/upload"),
+                             request("10.0.0.1", "/gradio_api/call/predict/abc", "GET"))
+
+    in_a_thread(burst())
+    assert sorted(passed) == sorted([("10.0.0.1", "/gradio_api/queue/join")] * 2 + [
+        ("10.0.0.2", "/gradio_api/queue/join"), ("10.0.0.1", "/gradio_api/upload"),
+        ("10.0.0.1", "/gradio_api/call/predict/abc")])
+    refusals = [m for a, m in answers if m.get("status") == 429]
+    bodies = [json.loads(m["body"]) for a, m in answers if m["type"] == "http.response.body"]
+    assert len(refusals) == 3 and bodies == [{"detail": TOO_MANY_WAITING}] * 3
+    assert share.joining == {}  # Nothing counted once the requests are done.
+    waiting.clear()
+    in_a_thread(request("10.0.0.1"))
+    assert passed[-1] == ("10.0.0.1", "/gradio_api/queue/join")
+
+
+def test_one_visitor_cannot_fill_the_queue_for_everyone(drawn_digits, tmp_path):
+    """A script that joins the queue from one address as fast as it can is told to wait for
+    its answers, and another visitor is answered meanwhile (before, the script filled the
+    queue and the other visitor read "Queue is full")."""
+    from digitpad.limits import TOO_MANY_WAITING
+
+    process, url = start_app({"DIGITPAD_QUEUE_SIZE": "12", "DIGITPAD_QUEUE_PER_ADDRESS": "4"})
+    try:
+        canvas = np.full((2000, 4000), 255, np.uint8)
+        for k in range(12):
+            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
+        picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))
+        value = {"background": None, "layers": [], "composite": picture}
+        record = next(d for d in drawn_digits if d["label"] == 6)
+        six = upload_file(url, png_file(tmp_path, draw(record)["composite"], "six.png"))
+
+        def script(_):
+            return call_raw(url, "read_number", [value])
+
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            flood = [pool.submit(script, k) for k in range(24)]
+            other = [call_raw(url, "read_number", [{"background": None, "layers": [], "composite": six}],
+                              source="127.0.0.2") for _ in range(3)]
+            outcomes = [f.result() for f in flood]
+        refused = [message for event, message in outcomes if event != "complete"]
+        assert refused and all(TOO_MANY_WAITING in message for message in refused), refused
+        assert [event for event, _ in other] == ["complete"] * 3
+        assert [number[0] for _, number in other] == ["6"] * 3
+    finally:
+        stop(process)
+
+
 @pytest.mark.parametrize("text, kind, value", [("", int, 7), ("  ", int, 7), ("12", int, 12), ("0.5", float, 0.5),
                                                ("1e3", float, 1000.0), ("0.5", int, None), ("-1", float, None),
-                                               ("nan", float, None), ("inf", float, None), ("x", int, None)])
+                                               ("nan", float, None), ("inf", float, None), ("x", int, None),
+                                               ("0", int, 0)])
 def test_settings_from_the_environment(monkeypatch, text, kind, value):
     from digitpad.limits import env_number
 
@@ -565,3 +646,6 @@ def test_settings_from_the_environment(monkeypatch, text, kind, value):
             env_number("DIGITPAD_X", 7, kind)
     else:
         assert env_number("DIGITPAD_X", 7, kind) == value
+    if value is not None and value < 1:  # A setting that must be at least 1.
+        with pytest.raises(ValueError, match=r"\$DIGITPAD_X must be a (whole )?number of 1 or more"):
+            env_number("DIGITPAD_X", 7, kind, least=1)
