@@ -269,22 +269,41 @@ def waiting_from(queue, address: str) -> int:
                and event.request.client.host == address)
 
 
+def forget_unreachable(queue) -> int:
+    """Drop the event ids Gradio's `queue` keeps for sessions whose messages it has dropped
+    already (it keeps those of the last 2,000 sessions): nothing can ask for them any more.
+    Gradio forgets an event's id only once its answer is read, so every request of its plain
+    HTTP API that nobody reads would leave one behind for good. Run it in the server's event
+    loop (the queue is not guarded against threads). Returns how many sessions went."""
+    gone = [session for session in queue.pending_event_ids_session
+            if session not in queue.pending_messages_per_session]
+    for session in gone:
+        del queue.pending_event_ids_session[session]
+    return len(gone)
+
+
 class QueueShare:
     """ASGI middleware: an address with `share` requests waiting in the queue, or on their
     way into it, is refused another place (429, a JSON `detail` the page shows as it is).
 
     `waiting(address)` counts the queue's waiting events from that address; requests still
     on their way in (their body not yet read) are counted here, so a burst of joins sent at
-    once is bounded too. Running events are not counted: the concurrency limits bound them."""
+    once is bounded too. Running events are not counted: the concurrency limits bound them.
+    `tidy()`, if given, runs on a request for a place at most every `TEND_EVERY` seconds (in
+    the server's event loop, as `forget_unreachable` needs)."""
 
-    def __init__(self, app, waiting, share: int = ADDRESS_QUEUE):
-        self.app, self.waiting, self.share = app, waiting, share
+    def __init__(self, app, waiting, share: int = ADDRESS_QUEUE, tidy=None):
+        self.app, self.waiting, self.share, self.tidy = app, waiting, share, tidy
         self.joining: dict[str, int] = {}
+        self.tidied = time.monotonic()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not enters_queue(scope):
             await self.app(scope, receive, send)
             return
+        if self.tidy is not None and time.monotonic() - self.tidied > TEND_EVERY:
+            self.tidied = time.monotonic()
+            self.tidy()
         address = (scope.get("client") or ("?",))[0]
         if self.joining.get(address, 0) + self.waiting(address) >= self.share:
             body = json.dumps({"detail": TOO_MANY_WAITING}).encode()

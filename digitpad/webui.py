@@ -22,7 +22,7 @@ from digitpad.component import DigitSketchpad, DigitUploadButton
 from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
 from digitpad.limits import (ADDRESS_QUEUE, MAX_REQUEST_BYTES, BodyLimit, ByteBudget, QueueShare,
-                             waiting_from)
+                             forget_unreachable, waiting_from)
 from digitpad.reading import open_image
 
 CANVAS_SIZE = 448
@@ -32,6 +32,11 @@ HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
 ACTIVATE_BRUSH_JS = (HERE / "static" / "activate_brush.js").read_text()
 DELETE_CACHE = (300, 900)  # Every 5 minutes, uploads older than 15 minutes leave the cache.
+# Sessions whose state Gradio keeps (least recently used first out; its default is 10,000).
+# Each costs about 70 kB, and every request of its plain HTTP API is a new session: a script
+# could make the server hold 700 MB. The app keeps nothing in them that it needs later (no
+# `gr.State`; a correction's gate is its own), so a session that drops out loses nothing.
+SESSIONS = 500
 
 
 def launch_options(demo: gr.Blocks, queue_share: int = ADDRESS_QUEUE) -> dict:
@@ -41,11 +46,11 @@ def launch_options(demo: gr.Blocks, queue_share: int = ADDRESS_QUEUE) -> dict:
     `queue_share` requests of one address waiting in `demo`'s queue (`digitpad.limits`;
     call `demo.queue` first)."""
     share = Middleware(QueueShare, waiting=lambda address: waiting_from(demo._queue, address),
-                       share=queue_share)
+                       share=queue_share, tidy=lambda: forget_unreachable(demo._queue))
     limit = Middleware(BodyLimit, limit=MAX_REQUEST_BYTES, folder=get_upload_folder(),
                        budget=ByteBudget())
     return {"css_paths": [HERE / "static" / "app.css"], "max_file_size": "5mb",
-            "app_kwargs": {"middleware": [share, limit]}}
+            "app_kwargs": {"middleware": [share, limit]}, "state_session_capacity": SESSIONS}
 
 
 def files_to_keep(demo: gr.Blocks) -> set[str]:

@@ -21,6 +21,13 @@ def six(drawn_digits, tmp_path_factory):
     return editor_value(png_file(tmp_path_factory.mktemp("six"), draw(record)["composite"]))
 
 
+@pytest.fixture(scope="module")
+def six_png(six):
+    from pathlib import Path
+
+    return Path(six["composite"]["path"]).read_bytes()
+
+
 def test_layer_bomb_is_refused_from_the_headers(client, six, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
@@ -599,6 +606,46 @@ def test_an_address_has_a_share_of_the_queue():
     waiting.clear()
     in_a_thread(request("10.0.0.1"))
     assert passed[-1] == ("10.0.0.1", "/gradio_api/queue/join")
+
+
+def test_event_ids_of_sessions_gradio_dropped_are_forgotten():
+    """Gradio's own queue: the ids it keeps for sessions whose messages it has dropped go;
+    those of sessions it still holds messages for stay."""
+    import asyncio
+
+    import gradio as gr
+
+    from digitpad.limits import forget_unreachable
+
+    demo = gr.Blocks()
+    demo.queue()
+    queue = demo._queue
+    for session in ("read", "unread", "dropped"):
+        queue.pending_event_ids_session[session] = {f"{session}-event"}
+    for session in ("read", "unread"):
+        queue.pending_messages_per_session[session] = asyncio.Queue()
+    assert forget_unreachable(queue) == 1
+    assert set(queue.pending_event_ids_session) == {"read", "unread"}
+
+
+def test_the_sessions_gradio_keeps_are_bounded(six_png):
+    """Every request with a new session hash makes Gradio keep that session's state (about
+    70 kB; its default bound is 10,000 sessions). Past `SESSIONS` of them, the oldest go."""
+    from digitpad.webui import SESSIONS, build_demo, launch_options
+
+    demo = build_demo()
+    demo.queue(api_open=False)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                **launch_options(demo))
+    try:
+        wait_for_http(demo.local_url)
+        component = sketchpad_id(demo.local_url)
+        for k in range(SESSIONS + 50):
+            assert post_blob(demo.local_url, component, 0, six_png, session=f"script-{k}") == 200
+        held = demo.state_holder.session_data
+        assert len(held) == SESSIONS and f"script-{SESSIONS + 49}" in held and "script-0" not in held
+    finally:
+        demo.close()
 
 
 def test_one_visitor_cannot_fill_the_queue_for_everyone(drawn_digits, tmp_path):
