@@ -3,6 +3,7 @@
     python app.py        # serves on http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT override)
 """
 
+import os
 import sys
 import threading
 
@@ -11,7 +12,8 @@ from gradio.utils import get_upload_folder
 from digitpad.answers import warm_up
 from digitpad.inference import ModelFileError, get_model, model_path_from_env
 from digitpad.feedback import max_bytes, max_entries
-from digitpad.limits import ADDRESS_QUEUE, CACHE_BYTES, TEND_EVERY, env_number, tend_on_schedule
+from digitpad.limits import (ADDRESS_QUEUE, CACHE_BYTES, TEND_EVERY, env_number, tend_on_schedule,
+                             trusted_proxies)
 from digitpad.memory import keep_heap_small
 from digitpad.webui import DELETE_CACHE, build_demo, files_to_keep, launch_options
 
@@ -45,6 +47,10 @@ def main() -> int:
     # bounds, the oldest uploads go before that.
     tend_on_schedule(get_upload_folder(), TEND_EVERY, DELETE_CACHE[1], keep=files_to_keep(demo),
                      max_bytes=int(CACHE_MB * 2**20))
+    # On Hugging Face Spaces, visitors are known by the address its proxies forward (the
+    # server reads this as it starts): the bounds for each address are then each visitor's.
+    if (proxies := trusted_proxies(os.environ)) is not None:
+        os.environ["FORWARDED_ALLOW_IPS"] = proxies
     demo.launch(**launch_options(demo, QUEUE_PER_ADDRESS))
     return 0
 

@@ -54,6 +54,10 @@ ADDRESS_WINDOW = KEEP_FRESH + TEND_EVERY
 # sketchpad has one at most (`trigger_mode="always_last"`), so a room behind one address fits
 # unless the server is behind anyway.
 ADDRESS_QUEUE = 8
+# The proxies in front of an app on Hugging Face Spaces reach it from private addresses, and
+# name the visitor in X-Forwarded-For; without trusting them, every visitor of a Space would
+# share one address, its budget and its share of the queue.
+PRIVATE_NETWORKS = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,127.0.0.1,::1,fc00::/7"
 TOO_LARGE = "Too large: a request may carry one picture of at most 5 MB."
 TOO_MANY_PARTS = "Too many parts: a request may carry one picture and a few fields."
 DISK_SHORT = "The server is short of disk space just now: please try again in a minute."
@@ -77,6 +81,18 @@ def env_number(name: str, default, kind=int, least=0):
         raise ValueError(f"${name} must be a {'whole ' if kind is int else ''}number of {least} "
                          f"or more, not {text!r}")
     return value
+
+
+def trusted_proxies(environ) -> str | None:
+    """What `$FORWARDED_ALLOW_IPS` (the addresses whose X-Forwarded-For the server, uvicorn,
+    believes) should be set to: `PRIVATE_NETWORKS` on Hugging Face Spaces (`$SPACE_ID` set),
+    so that each visitor is known by their own address; None when it is set already (the
+    host's word stands) or off Spaces (uvicorn trusts loopback alone). uvicorn reads the
+    forwarded addresses from the right and stops at the first it does not trust, so a
+    visitor cannot pass for another by sending the header themselves."""
+    if environ.get("FORWARDED_ALLOW_IPS") is not None or not environ.get("SPACE_ID"):
+        return None
+    return PRIVATE_NETWORKS
 
 
 def declared_length(headers) -> int | None:

@@ -648,6 +648,56 @@ def test_the_sessions_gradio_keeps_are_bounded(six_png):
         demo.close()
 
 
+@pytest.mark.parametrize("environ, trusted", [
+    ({"SPACE_ID": "someone/digitpad"}, "10.0.0.0/8"),
+    ({"SPACE_ID": "someone/digitpad", "FORWARDED_ALLOW_IPS": "192.0.2.7"}, None),
+    ({}, None), ({"SPACE_ID": ""}, None)])
+def test_a_space_trusts_its_proxies_addresses(environ, trusted):
+    from digitpad.limits import trusted_proxies
+
+    proxies = trusted_proxies(environ)
+    assert proxies is None if trusted is None else trusted in proxies.split(",")
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_share(drawn_digits, tmp_path):
+    """Through a proxy the server trusts (loopback, uvicorn's default), the queue share goes
+    by the forwarded address: one visitor is refused past it, another is not, and naming
+    someone else in the header does not buy a second share (the proxy appends the sender)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    from digitpad.limits import TOO_MANY_WAITING
+
+    process, url = start_app({"DIGITPAD_QUEUE_PER_ADDRESS": "2", "FORWARDED_ALLOW_IPS": "127.0.0.1"})
+    try:
+        canvas = np.full((2000, 4000), 255, np.uint8)
+        for k in range(12):
+            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
+        picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))
+        body = json.dumps({"data": [{"background": None, "layers": [], "composite": picture}]})
+
+        def join(forwarded):
+            connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+            try:
+                connection.request("POST", "/gradio_api/call/read_number", body=body, headers={
+                    "Content-Type": "application/json", "X-Forwarded-For": forwarded})
+                response = connection.getresponse()
+                return response.status, response.read().decode()
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=13) as pool:
+            *first, other = pool.map(join, ["203.0.113.1"] * 12 + ["203.0.113.2"])
+        assert any(status == 429 and TOO_MANY_WAITING in text for status, text in first)
+        assert other[0] == 200
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            spoofed = list(pool.map(join, ["198.51.100.9, 203.0.113.3"] * 12))
+        assert any(status == 429 for status, _ in spoofed)
+    finally:
+        stop(process)
+
+
 def test_one_visitor_cannot_fill_the_queue_for_everyone(drawn_digits, tmp_path):
     """A script that joins the queue from one address as fast as it can is told to wait for
     its answers, and another visitor is answered meanwhile (before, the script filled the
