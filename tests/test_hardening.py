@@ -159,16 +159,21 @@ def predict_in_process(url, record):
     return Client(url, verbose=False).predict(editor_value(path), api_name="/predict")
 
 
+def slow_number(url, folder) -> dict:
+    """A number of twelve 1s on a 4000×2000 canvas (a slow-ish `/read_number`), uploaded to
+    the app at `url`: the sketchpad value that names it."""
+    canvas = np.full((2000, 4000), 255, np.uint8)
+    for k in range(12):
+        canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0
+    return {"background": None, "layers": [], "composite": upload_file(url, png_file(folder, canvas, "ones.png"))}
+
+
 def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
     """With room for one waiting request, a burst from 16 visitors is partly turned away
     with a message."""
     process, url = start_app({"DIGITPAD_QUEUE_SIZE": "1"})
     try:
-        canvas = np.full((2000, 4000), 255, np.uint8)
-        for k in range(12):
-            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
-        picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))  # Once, as a browser would.
-        value = {"background": None, "layers": [], "composite": picture}
+        value = slow_number(url, tmp_path)  # Uploaded once, as a browser would.
 
         def call(k):
             event, message = call_raw(url, "read_number", [value], source=f"127.0.0.{k + 1}")
@@ -671,11 +676,7 @@ def test_behind_a_trusted_proxy_each_visitor_has_their_own_share(drawn_digits, t
 
     process, url = start_app({"DIGITPAD_QUEUE_PER_ADDRESS": "2", "FORWARDED_ALLOW_IPS": "127.0.0.1"})
     try:
-        canvas = np.full((2000, 4000), 255, np.uint8)
-        for k in range(12):
-            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
-        picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))
-        body = json.dumps({"data": [{"background": None, "layers": [], "composite": picture}]})
+        body = json.dumps({"data": [slow_number(url, tmp_path)]})
 
         def join(forwarded):
             connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
@@ -706,11 +707,7 @@ def test_one_visitor_cannot_fill_the_queue_for_everyone(drawn_digits, tmp_path):
 
     process, url = start_app({"DIGITPAD_QUEUE_SIZE": "12", "DIGITPAD_QUEUE_PER_ADDRESS": "4"})
     try:
-        canvas = np.full((2000, 4000), 255, np.uint8)
-        for k in range(12):
-            canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0  # A slow-ish number of 1s.
-        picture = upload_file(url, png_file(tmp_path, canvas, "ones.png"))
-        value = {"background": None, "layers": [], "composite": picture}
+        value = slow_number(url, tmp_path)
         record = next(d for d in drawn_digits if d["label"] == 6)
         six = upload_file(url, png_file(tmp_path, draw(record)["composite"], "six.png"))
 
