@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from digitpad.drawings import load_drawn_digits, render_strokes, sketchpad_value  # noqa: E402
+from digitpad.limits import ADDRESS_QUEUE  # noqa: E402
 from helpers import free_port, rss_mb, stop, wait_for_http  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/drawn-digits.jsonl.gz"
@@ -170,7 +171,7 @@ def measure(args, folder: Path) -> int:
         print(f"\n{name}: timing {args.starts} cold starts", flush=True)
         page, first = time_start(script, files[0][0], args.starts)
         # One address here stands for every user (see the module's docstring).
-        process, url, _ = start(script, {"DIGITPAD_QUEUE_PER_ADDRESS": str(max(8, args.users))})
+        process, url, _ = start(script, {"DIGITPAD_QUEUE_PER_ADDRESS": str(max(ADDRESS_QUEUE, args.users))})
         client = Client(url, verbose=False)
         for path, _ in files:
             call(client, path)  # Warm-up: every drawing once.

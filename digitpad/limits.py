@@ -50,10 +50,12 @@ TEND_EVERY = 15  # Seconds between two tendings of the upload folder.
 # drawing without a pause fits.
 ADDRESS_BYTES = 1024 * 1024 * 1024
 ADDRESS_WINDOW = KEEP_FRESH + TEND_EVERY
-# Requests one address may have waiting in the queue at once (of its 64 places): a visitor's
-# sketchpad has one at most (`trigger_mode="always_last"`), so a room behind one address fits
-# unless the server is behind anyway.
-ADDRESS_QUEUE = 8
+# Requests one address may have waiting in the queue at once (a quarter of its 64 places). A
+# visitor's sketchpad has one at most (`trigger_mode="always_last"`), but an audience on a
+# venue's network, or phones behind their carrier's, share one address: 16 of them waiting at
+# once means the server is over a second behind for them anyway. A script that fills its
+# share holds everyone else back by about as much.
+ADDRESS_QUEUE = 16
 # The proxies in front of an app on Hugging Face Spaces reach it from private addresses, and
 # name the visitor in X-Forwarded-For; without trusting them, every visitor of a Space would
 # share one address, its budget and its share of the queue.
@@ -62,8 +64,8 @@ TOO_LARGE = "Too large: a request may carry one picture of at most 5 MB."
 TOO_MANY_PARTS = "Too many parts: a request may carry one picture and a few fields."
 DISK_SHORT = "The server is short of disk space just now: please try again in a minute."
 TOO_MUCH_FROM_YOU = "Too much sent from your address just now: please try again in a minute."
-TOO_MANY_WAITING = ("Too many requests from your address are waiting for an answer: please wait "
-                    "for those before sending more.")
+TOO_MANY_WAITING = ("The server is busy with other drawings from your network just now: please "
+                    "try again in a moment.")
 
 
 def env_number(name: str, default, kind=int, least=0):

@@ -56,8 +56,10 @@ def feedback_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_app(feedback_dir):
-    """The real app, served by `python app.py` on a free loopback port; yields its URL."""
-    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(feedback_dir)})
+    """The real app, served by `python app.py` on a free loopback port; yields its URL. The
+    tests' visitors all call from loopback, where people would each have their own address,
+    so its queue share per address is the whole queue (the share has tests of its own)."""
+    process, url = start_app({"DIGITPAD_FEEDBACK_DIR": str(feedback_dir), "DIGITPAD_QUEUE_PER_ADDRESS": "64"})
     yield url
     stop(process)
 
