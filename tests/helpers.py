@@ -274,6 +274,15 @@ def upload_file(url, path) -> dict:
     return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
 
 
+def slow_number(url, folder) -> dict:
+    """A number of twelve 1s on a 4000×2000 canvas (a slow-ish `/read_number`), uploaded to
+    the app at `url`: the sketchpad value that names it."""
+    canvas = np.full((2000, 4000), 255, np.uint8)
+    for k in range(12):
+        canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0
+    return {"background": None, "layers": [], "composite": upload_file(url, png_file(folder, canvas, "ones.png"))}
+
+
 def call_raw(url, api_name, data, timeout=60, source=None):
     """Call an endpoint through Gradio's plain HTTP API (no client-side file handling), from
     the loopback address `source` if given; returns `("complete", outputs)` or

@@ -5,20 +5,25 @@ from pathlib import Path
 
 import pytest
 
-from helpers import draw_on_page, needs_chromium
+from helpers import draw_on_page, needs_chromium, slow_number, start_app, stop
 
 pytestmark = needs_chromium
 
 
-@pytest.fixture
-def page(browser, live_app):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(live_app)
+def open_page(browser, url):
+    """A new page at `url`, once its sketchpad is ready to draw on."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(url)
     page.wait_for_selector("#sketchpad canvas", timeout=30_000)
     page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=10_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_app):
+    page = open_page(browser, live_app)
     yield page
-    context.close()
+    page.context.close()
 
 
 def draw_with_mouse(page, record, pad="#sketchpad", box=None):
@@ -111,3 +116,49 @@ def test_a_correction_made_in_the_browser_lands_on_disk(page, drawn_digits, feed
 def test_clicking_an_example_reads_it(page):
     page.locator("button.gallery-item, .gallery-item").nth(7).click()
     wait_for_label(page, "7")
+
+
+def test_a_network_over_its_share_of_the_queue_reads_a_sentence_then_draws_on(browser, drawn_digits, tmp_path):
+    """While a script on the visitor's own address (loopback) holds its share of the queue,
+    the page shows the sentence that says so; once the script stops, the next drawing is
+    read, without reloading the page."""
+    import http.client
+    import json
+    import threading
+    from urllib.parse import urlsplit
+
+    from digitpad.limits import TOO_MANY_WAITING
+
+    process, url = start_app({"DIGITPAD_QUEUE_PER_ADDRESS": "2"})
+    flooding = threading.Event()
+    try:
+        page = open_page(browser, url)
+        body = json.dumps({"data": [slow_number(url, tmp_path)]})
+
+        def flood():
+            while flooding.is_set():
+                connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+                connection.request("POST", "/gradio_api/call/read_number", body=body,
+                                   headers={"Content-Type": "application/json"})
+                connection.getresponse().read()
+                connection.close()
+
+        flooding.set()
+        script = [threading.Thread(target=flood, daemon=True) for _ in range(10)]
+        for thread in script:
+            thread.start()
+        page.wait_for_timeout(2_000)  # The script's requests fill the address's share.
+        draw_with_mouse(page, next(d for d in drawn_digits if d["label"] == 3))
+        page.get_by_text(TOO_MANY_WAITING).first.wait_for(timeout=20_000)
+        assert label_text(page) == ""
+        flooding.clear()
+        for thread in script:
+            thread.join()
+        page.wait_for_timeout(5_000)  # The script's last requests leave the queue.
+        page.locator("#clear").click()
+        draw_with_mouse(page, next(d for d in drawn_digits if d["label"] == 7))
+        wait_for_label(page, "7")
+        page.context.close()
+    finally:
+        flooding.clear()
+        stop(process)

@@ -10,8 +10,8 @@ from PIL import Image
 
 from digitpad.component import MAX_BLOB_ENTRIES, DigitSketchpad
 from helpers import (MULTIPART, big_transparent_png, call_raw, upload_file, draw, editor_value, faint_noise_png,
-                     free_port, multipart_files, png_file, post_blob, predict, sketchpad_id, start_app, stop,
-                     thin_bars_png, top_digit, wait_for_http)
+                     free_port, multipart_files, png_file, post_blob, predict, sketchpad_id, slow_number, start_app,
+                     stop, thin_bars_png, top_digit, wait_for_http)
 
 
 @pytest.fixture(scope="module")
@@ -157,15 +157,6 @@ def predict_in_process(url, record):
 
     path = png_file(tempfile.mkdtemp(), draw(record)["composite"])
     return Client(url, verbose=False).predict(editor_value(path), api_name="/predict")
-
-
-def slow_number(url, folder) -> dict:
-    """A number of twelve 1s on a 4000×2000 canvas (a slow-ish `/read_number`), uploaded to
-    the app at `url`: the sketchpad value that names it."""
-    canvas = np.full((2000, 4000), 255, np.uint8)
-    for k in range(12):
-        canvas[600:1400, 300 * k + 150 : 300 * k + 200] = 0
-    return {"background": None, "layers": [], "composite": upload_file(url, png_file(folder, canvas, "ones.png"))}
 
 
 def test_a_full_queue_says_so_and_the_server_recovers(drawn_digits, tmp_path):
