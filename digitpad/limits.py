@@ -257,19 +257,27 @@ class BodyLimit:
                      message: str = TOO_LARGE) -> None:
         """Answer `status` with `message`, after reading what is left of the body (up to
         `self.drain` bytes) if `drain`."""
-        drained = 0
-        while drain and drained <= self.drain:
-            received = await receive()
-            drained += len(received.get("body", b""))
-            if not received.get("more_body"):
-                break
-        body = message.encode()
-        headers = [(b"content-type", b"text/plain; charset=utf-8"),
-                   (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
-        if status in (429, 503):
-            headers.append((b"retry-after", b"60"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await answer(receive, send, status, message.encode(), b"text/plain; charset=utf-8",
+                     self.drain if drain else -1, b"60" if status in (429, 503) else None)
+
+
+async def answer(receive, send, status: int, body: bytes, content_type: bytes, drain: int,
+                 retry_after: bytes | None = None) -> None:
+    """Answer `status` with `body` and close the connection, after reading what is left of
+    the request's body, up to `drain` bytes (none if negative): a client that is still
+    sending when the server closes gets its connection reset, not the answer."""
+    drained = 0
+    while 0 <= drained <= drain:
+        received = await receive()
+        drained += len(received.get("body", b""))
+        if not received.get("more_body"):
+            break
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]
+    if retry_after is not None:
+        headers.append((b"retry-after", retry_after))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def enters_queue(scope) -> bool:
@@ -324,11 +332,8 @@ class QueueShare:
             self.tidy()
         address = (scope.get("client") or ("?",))[0]
         if self.joining.get(address, 0) + self.waiting(address) >= self.share:
-            body = json.dumps({"detail": TOO_MANY_WAITING}).encode()
-            await send({"type": "http.response.start", "status": 429, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": body})
+            await answer(receive, send, 429, json.dumps({"detail": TOO_MANY_WAITING}).encode(),
+                         b"application/json", MAX_REQUEST_BYTES, b"1")
             return
         self.joining[address] = self.joining.get(address, 0) + 1
         try:
