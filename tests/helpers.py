@@ -283,33 +283,43 @@ def slow_number(url, folder) -> dict:
     return {"background": None, "layers": [], "composite": upload_file(url, png_file(folder, canvas, "ones.png"))}
 
 
+def _connection(url, timeout=60, source=None):
+    """An HTTP connection to the app at `url`, from the loopback address `source` if given."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    return http.client.HTTPConnection(urlsplit(url).netloc, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+
+
+def join_queue(url, api_name, data, timeout=60, source=None, headers=None) -> tuple[int, str]:
+    """Ask for a place in the queue for `api_name` through Gradio's plain HTTP API (its
+    answer is not read), from the loopback address `source` if given, with extra `headers`;
+    returns the HTTP status and body (the event's id as JSON when 200)."""
+    import json
+
+    connection = _connection(url, timeout, source)
+    try:
+        connection.request("POST", f"/gradio_api/call/{api_name}", body=json.dumps({"data": data}).encode(),
+                           headers={"Content-Type": "application/json", **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
 def call_raw(url, api_name, data, timeout=60, source=None):
     """Call an endpoint through Gradio's plain HTTP API (no client-side file handling), from
     the loopback address `source` if given; returns `("complete", outputs)` or
     `("error", message)` (an HTTP refusal's body too)."""
-    import http.client
     import json
-    from urllib.parse import urlsplit
 
-    netloc, path = urlsplit(url).netloc, f"/gradio_api/call/{api_name}"
-
-    def connect():
-        return http.client.HTTPConnection(netloc, timeout=timeout,
-                                          source_address=(source, 0) if source else None)
-
-    connection = connect()
-    try:
-        connection.request("POST", path, body=json.dumps({"data": data}).encode(),
-                           headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
-        answer = response.read().decode(errors="replace")
-    finally:
-        connection.close()
-    if response.status != 200:  # Refused at the door, e.g. 503 for a full queue.
+    status, answer = join_queue(url, api_name, data, timeout, source)
+    if status != 200:  # Refused at the door, e.g. 503 for a full queue.
         return "error", answer
-    connection = connect()
+    connection = _connection(url, timeout, source)
     try:
-        connection.request("GET", f"{path}/{json.loads(answer)['event_id']}")
+        connection.request("GET", f"/gradio_api/call/{api_name}/{json.loads(answer)['event_id']}")
         event = None
         for raw in connection.getresponse():
             line = raw.decode().strip()

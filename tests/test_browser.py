@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import draw_on_page, needs_chromium, slow_number, start_app, stop
+from helpers import draw_on_page, join_queue, needs_chromium, slow_number, start_app, stop
 
 pytestmark = needs_chromium
 
@@ -123,9 +123,7 @@ def test_a_network_over_its_share_of_the_queue_reads_a_sentence_then_draws_on(br
     the page shows the sentence that says so; once the script stops, the next drawing is
     read, without reloading the page."""
     import http.client
-    import json
     import threading
-    from urllib.parse import urlsplit
 
     from digitpad.limits import TOO_MANY_WAITING
 
@@ -133,19 +131,14 @@ def test_a_network_over_its_share_of_the_queue_reads_a_sentence_then_draws_on(br
     flooding = threading.Event()
     try:
         page = open_page(browser, url)
-        body = json.dumps({"data": [slow_number(url, tmp_path)]})
+        value = slow_number(url, tmp_path)
 
         def flood():
             while flooding.is_set():
-                connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
                 try:
-                    connection.request("POST", "/gradio_api/call/read_number", body=body,
-                                       headers={"Content-Type": "application/json"})
-                    connection.getresponse().read()
+                    join_queue(url, "read_number", [value])
                 except (OSError, http.client.HTTPException):
                     pass  # The script goes on whatever one answer was.
-                finally:
-                    connection.close()
 
         flooding.set()
         script = [threading.Thread(target=flood, daemon=True) for _ in range(10)]

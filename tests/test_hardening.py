@@ -10,7 +10,7 @@ from PIL import Image
 
 from digitpad.component import MAX_BLOB_ENTRIES, DigitSketchpad
 from helpers import (MULTIPART, big_transparent_png, call_raw, upload_file, draw, editor_value, faint_noise_png,
-                     free_port, multipart_files, png_file, post_blob, predict, sketchpad_id, slow_number, start_app,
+                     free_port, multipart_files, png_file, post_blob, predict, join_queue, sketchpad_id, slow_number, start_app,
                      stop, thin_bars_png, top_digit, wait_for_http)
 
 
@@ -659,25 +659,14 @@ def test_behind_a_trusted_proxy_each_visitor_has_their_own_share(drawn_digits, t
     """Through a proxy the server trusts (loopback, uvicorn's default), the queue share goes
     by the forwarded address: one visitor is refused past it, another is not, and naming
     someone else in the header does not buy a second share (the proxy appends the sender)."""
-    import http.client
-    import json
-    from urllib.parse import urlsplit
-
     from digitpad.limits import TOO_MANY_WAITING
 
     process, url = start_app({"DIGITPAD_QUEUE_PER_ADDRESS": "2", "FORWARDED_ALLOW_IPS": "127.0.0.1"})
     try:
-        body = json.dumps({"data": [slow_number(url, tmp_path)]})
+        value = slow_number(url, tmp_path)
 
         def join(forwarded):
-            connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
-            try:
-                connection.request("POST", "/gradio_api/call/read_number", body=body, headers={
-                    "Content-Type": "application/json", "X-Forwarded-For": forwarded})
-                response = connection.getresponse()
-                return response.status, response.read().decode()
-            finally:
-                connection.close()
+            return join_queue(url, "read_number", [value], headers={"X-Forwarded-For": forwarded})
 
         with ThreadPoolExecutor(max_workers=13) as pool:
             *first, other = pool.map(join, ["203.0.113.1"] * 12 + ["203.0.113.2"])
