@@ -66,6 +66,7 @@ DISK_SHORT = "The server is short of disk space just now: please try again in a 
 TOO_MUCH_FROM_YOU = "Too much sent from your address just now: please try again in a minute."
 TOO_MANY_WAITING = ("The server is busy with other drawings from your network just now: please "
                     "try again in a moment.")
+TOO_MANY_WAITING_JSON = json.dumps({"detail": TOO_MANY_WAITING}).encode()  # As Gradio's refusals.
 
 
 def env_number(name: str, default, kind=int, least=0):
@@ -288,9 +289,9 @@ def enters_queue(scope) -> bool:
 
 
 def waiting_from(queue, address: str) -> int:
-    """How many of the events waiting in Gradio's `queue` (`demo._queue`) came from `address`."""
-    return sum(1 for line in list(queue.event_queue_per_concurrency_id.values())
-               for event in list(line.queue)
+    """How many of the events waiting in Gradio's `queue` (`demo._queue`) came from `address`.
+    Run it in the server's event loop, where the queue changes."""
+    return sum(1 for line in queue.event_queue_per_concurrency_id.values() for event in line.queue
                if event.request is not None and event.request.client is not None
                and event.request.client.host == address)
 
@@ -332,8 +333,8 @@ class QueueShare:
             self.tidy()
         address = (scope.get("client") or ("?",))[0]
         if self.joining.get(address, 0) + self.waiting(address) >= self.share:
-            await answer(receive, send, 429, json.dumps({"detail": TOO_MANY_WAITING}).encode(),
-                         b"application/json", MAX_REQUEST_BYTES, b"1")
+            await answer(receive, send, 429, TOO_MANY_WAITING_JSON, b"application/json",
+                         MAX_REQUEST_BYTES, b"1")
             return
         self.joining[address] = self.joining.get(address, 0) + 1
         try:
