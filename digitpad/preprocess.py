@@ -44,6 +44,8 @@ MIN_HOLES = 0.005  # Holes covering less than this share of the picture are not 
 PAGE_EDGE = 5  # Pixels (of the read picture) the page is grown by: its blurred edge is desk too.
 SHEET_FILL = 0.88  # A sheet fills this share of the smallest rectangle round it, or more ...
 SHEET_STROKES = 0.1  # ... and the strokes written on it are at most this share of its span wide.
+BLOB_RATIO = 0.55  # A lighting estimate darker than this share of one WIDE_WINDOWS times as wide,
+WIDE_WINDOWS = 3  # clear of the picture's edge, is a blob of ink (a shadow darkens far less).
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -88,8 +90,7 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
             dark_ink, beyond = True, ~page
     if beyond is not None:
         if dark_ink:
-            edges = closed[1] if closed else None
-            flat = np.where(beyond, 255.0, flatten_background(gray, True, edges)).astype(np.float32)
+            flat = np.where(beyond, 255.0, flatten_background(gray, True, closed)).astype(np.float32)
             ink = _ink_from_flat(flat)
         ink = without_edge_pieces(ink, beyond if dark_ink else None)
     background = float(np.median(flat))
@@ -208,12 +209,17 @@ def closed_picture(gray: np.ndarray):
     """A `(H, W)` gray photo at about 128 px, and the same closed (a max filter, then a min
     filter) with an odd window an eighth of its longer side wide: the strokes are wiped out,
     and a page's edge or a desk beyond it stays where it is. Returns `(small, closed, window)`."""
-    from scipy import ndimage
-
     factor = max(1, max(gray.shape) // 128)
     small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
     window = (max(small.shape) // 8) | 1
-    return small, ndimage.minimum_filter(ndimage.maximum_filter(small, size=window), size=window), window
+    return small, _closing(small, window), window
+
+
+def _closing(picture: np.ndarray, window: int) -> np.ndarray:
+    """`picture` closed: a max filter, then a min filter, `window` wide."""
+    from scipy import ndimage
+
+    return ndimage.minimum_filter(ndimage.maximum_filter(picture, size=window), size=window)
 
 
 def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
@@ -385,10 +391,12 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
     """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
 
     The background is estimated at low resolution by a max filter (min for light ink) that
-    wipes out the strokes, then divided out. A flat background — every drawing made on the
-    canvas — is returned unchanged. Given the picture `closed` (dark ink only; from
-    `closed_picture`), which keeps a page's edge where it is, the estimate is held to it: near
-    that edge, the smooth estimate spills the page's brightness onto the desk, a rim of false ink.
+    wipes out the strokes (for dark ink, blobs of ink wider than its window too:
+    `without_ink_blobs`), then divided out. A flat background — every drawing made on the
+    canvas — is returned unchanged. Given `closed` (dark ink only; `closed_picture`'s
+    `(small, closed, window)`), whose closed picture keeps a page's edge where it is, the
+    estimate is held to that: near the edge, the smooth estimate spills the page's brightness
+    onto the desk, a rim of false ink.
     """
     from scipy import ndimage
 
@@ -397,16 +405,38 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
     small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
     size = max(3, max(small.shape) // 8)
     spread = ndimage.maximum_filter if dark_ink else ndimage.minimum_filter
-    estimate = ndimage.uniform_filter(spread(small, size=size), size=size)
+    paper = spread(small, size=size)
+    if dark_ink:
+        paper = without_ink_blobs(paper, spread(small, size=WIDE_WINDOWS * size))
+    estimate = ndimage.uniform_filter(paper, size=size)
     if float(estimate.max() - estimate.min()) < 24:
         return gray
     estimate = np.asarray(Image.fromarray(estimate).resize((width, height), Image.Resampling.BILINEAR))
     if dark_ink:
         if closed is not None:
+            shrunk, edges, window = closed
+            edges = without_ink_blobs(edges, _closing(shrunk, (WIDE_WINDOWS * window) | 1))
             estimate = np.minimum(estimate, np.asarray(
-                Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)))
+                Image.fromarray(edges).resize((width, height), Image.Resampling.BILINEAR)))
         return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
     return np.clip((gray - estimate) / np.maximum(255.0 - estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
+
+
+def without_ink_blobs(estimate: np.ndarray, wide: np.ndarray) -> np.ndarray:
+    """A lighting estimate of dark ink on paper (a max filter or a closing, which wipes out
+    strokes narrower than its window), with `wide`, the same with a window `WIDE_WINDOWS`
+    times as wide, where it is darker than `BLOB_RATIO` of that in pieces clear of the
+    picture's edge. There a blob of ink wider than the window (a marker's strokes where they
+    meet) survived it, and would read as paper: a square hole in the strokes. A shadow darkens
+    the page by far less over a window's width, and a desk reaches the picture's edge."""
+    from scipy import ndimage
+
+    blob = estimate < BLOB_RATIO * wide
+    if not blob.any():
+        return estimate
+    labels, _ = ndimage.label(blob, structure=np.ones((3, 3)))
+    blob &= ~np.isin(labels, _edge_labels(labels))
+    return np.where(blob, wide, estimate)
 
 
 def ink_bbox(ink: np.ndarray, level: float = INK_LEVEL):

@@ -185,7 +185,7 @@ export function ink_map(gray) {
   }
   if (beyond) {
     if (dark) {
-      flat = off_the_desk(flatten_background(gray, true, closed ? closed[1] : null), beyond);
+      flat = off_the_desk(flatten_background(gray, true, closed), beyond);
       ink = ink_from_flat(flat);
     }
     ink = without_edge_pieces(ink, dark ? beyond : null);
@@ -366,8 +366,11 @@ export function closed_picture(gray) {
   const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 128));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const window = Math.floor(Math.max(small.h, small.w) / 8) | 1;
-  const closed = window_filter(window_filter(small, window, Math.max, -Infinity), window, Math.min, Infinity);
-  return [small, closed, window];
+  return [small, closing(small, window), window];
+}
+
+function closing(image, window) { // A max filter, then a min filter, `window` wide.
+  return window_filter(window_filter(image, window, Math.max, -Infinity), window, Math.min, Infinity);
 }
 
 // A mask (Uint8Array, 1 = desk) of where a photo of dark ink on paper shows a desk beyond the page.
@@ -556,13 +559,16 @@ export function flatten_background(gray, dark_ink = true, closed = null) {
   const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 64));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
-  const spread = window_filter(small, size, dark_ink ? Math.max : Math.min, dark_ink ? -Infinity : Infinity);
-  let estimate = window_filter(spread, size, add, 0);
+  let paper = window_filter(small, size, dark_ink ? Math.max : Math.min, dark_ink ? -Infinity : Infinity);
+  if (dark_ink) paper = without_ink_blobs(paper, window_filter(small, C.WIDE_WINDOWS * size, Math.max, -Infinity));
+  let estimate = window_filter(paper, size, add, 0);
   const [lo, hi] = min_max(estimate.data);
   if (hi - lo < 24) return gray;
   estimate = resize(estimate, gray.w, gray.h, "bilinear");
   if (dark_ink && closed) { // Held to the closed picture, which keeps a page's edge sharp.
-    const sharp = resize(closed, gray.w, gray.h, "bilinear");
+    const [shrunk, edges, window] = closed;
+    const held = without_ink_blobs(edges, closing(shrunk, (C.WIDE_WINDOWS * window) | 1));
+    const sharp = resize(held, gray.w, gray.h, "bilinear");
     for (let i = 0; i < estimate.data.length; i++) estimate.data[i] = Math.min(estimate.data[i], sharp.data[i]);
   }
   const out = picture(gray.h, gray.w);
@@ -571,6 +577,26 @@ export function flatten_background(gray, dark_ink = true, closed = null) {
     const value = dark_ink ? (g / Math.max(e, 1)) * 255 : ((g - e) / Math.max(255 - e, 1)) * 255;
     out.data[i] = Math.min(Math.max(value, 0), 255);
   }
+  return out;
+}
+
+// The lighting estimate of dark ink on paper, with `wide` (the same with a window WIDE_WINDOWS times
+// as wide) where it is darker than BLOB_RATIO of that, in pieces clear of the picture's edge: a blob
+// of ink wider than the window (a marker's strokes where they meet), which would read as paper.
+function without_ink_blobs(estimate, wide) {
+  const {h, w} = estimate;
+  const ratio = Math.fround(C.BLOB_RATIO);
+  const blob = new Uint8Array(h * w);
+  let any = false;
+  for (let i = 0; i < blob.length; i++) {
+    blob[i] = estimate.data[i] < Math.fround(ratio * wide.data[i]) ? 1 : 0;
+    any ||= blob[i] === 1;
+  }
+  if (!any) return estimate;
+  const [labels] = label_pieces(blob, h, w);
+  const edge = edge_labels(labels, h, w);
+  const out = picture(h, w, Float32Array.from(estimate.data));
+  for (let i = 0; i < blob.length; i++) if (blob[i] && !edge.has(labels[i])) out.data[i] = wide.data[i];
   return out;
 }
 
