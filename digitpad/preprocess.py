@@ -407,7 +407,7 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
     spread = ndimage.maximum_filter if dark_ink else ndimage.minimum_filter
     paper = spread(small, size=size)
     if dark_ink:
-        paper = without_ink_blobs(paper, spread(small, size=WIDE_WINDOWS * size))
+        paper = without_ink_blobs(paper, lambda: spread(small, size=WIDE_WINDOWS * size))
     estimate = ndimage.uniform_filter(paper, size=size)
     if float(estimate.max() - estimate.min()) < 24:
         return gray
@@ -415,22 +415,27 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
     if dark_ink:
         if closed is not None:
             shrunk, edges, window = closed
-            edges = without_ink_blobs(edges, _closing(shrunk, (WIDE_WINDOWS * window) | 1))
+            edges = without_ink_blobs(edges, lambda: _closing(shrunk, (WIDE_WINDOWS * window) | 1))
             estimate = np.minimum(estimate, np.asarray(
                 Image.fromarray(edges).resize((width, height), Image.Resampling.BILINEAR)))
         return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
     return np.clip((gray - estimate) / np.maximum(255.0 - estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
 
 
-def without_ink_blobs(estimate: np.ndarray, wide: np.ndarray) -> np.ndarray:
+def without_ink_blobs(estimate: np.ndarray, wide_filter) -> np.ndarray:
     """A lighting estimate of dark ink on paper (a max filter or a closing, which wipes out
-    strokes narrower than its window), with `wide`, the same with a window `WIDE_WINDOWS`
-    times as wide, where it is darker than `BLOB_RATIO` of that in pieces clear of the
-    picture's edge. There a blob of ink wider than the window (a marker's strokes where they
-    meet) survived it, and would read as paper: a square hole in the strokes. A shadow darkens
-    the page by far less over a window's width, and a desk reaches the picture's edge."""
+    strokes narrower than its window), with the wide one (`wide_filter()`: the same with a
+    window `WIDE_WINDOWS` times as wide) where it is darker than `BLOB_RATIO` of that, in
+    pieces clear of the picture's edge. There a blob of ink wider than the window (a marker's
+    strokes where they meet) survived it, and would read as paper: a square hole in the
+    strokes. A shadow darkens the page by far less over a window's width, and a desk reaches
+    the picture's edge. The wide filter's values are the estimate's own, so an estimate that
+    spans less than that ratio (a drawing's, mostly) holds no blob, and it is not computed."""
     from scipy import ndimage
 
+    if float(estimate.min()) >= BLOB_RATIO * estimate.max():
+        return estimate
+    wide = wide_filter()
     blob = estimate < BLOB_RATIO * wide
     if not blob.any():
         return estimate

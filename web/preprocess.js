@@ -560,14 +560,14 @@ export function flatten_background(gray, dark_ink = true, closed = null) {
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
   let paper = window_filter(small, size, dark_ink ? Math.max : Math.min, dark_ink ? -Infinity : Infinity);
-  if (dark_ink) paper = without_ink_blobs(paper, window_filter(small, C.WIDE_WINDOWS * size, Math.max, -Infinity));
+  if (dark_ink) paper = without_ink_blobs(paper, () => window_filter(small, C.WIDE_WINDOWS * size, Math.max, -Infinity));
   let estimate = window_filter(paper, size, add, 0);
   const [lo, hi] = min_max(estimate.data);
   if (hi - lo < 24) return gray;
   estimate = resize(estimate, gray.w, gray.h, "bilinear");
   if (dark_ink && closed) { // Held to the closed picture, which keeps a page's edge sharp.
     const [shrunk, edges, window] = closed;
-    const held = without_ink_blobs(edges, closing(shrunk, (C.WIDE_WINDOWS * window) | 1));
+    const held = without_ink_blobs(edges, () => closing(shrunk, (C.WIDE_WINDOWS * window) | 1));
     const sharp = resize(held, gray.w, gray.h, "bilinear");
     for (let i = 0; i < estimate.data.length; i++) estimate.data[i] = Math.min(estimate.data[i], sharp.data[i]);
   }
@@ -580,12 +580,17 @@ export function flatten_background(gray, dark_ink = true, closed = null) {
   return out;
 }
 
-// The lighting estimate of dark ink on paper, with `wide` (the same with a window WIDE_WINDOWS times
-// as wide) where it is darker than BLOB_RATIO of that, in pieces clear of the picture's edge: a blob
-// of ink wider than the window (a marker's strokes where they meet), which would read as paper.
-function without_ink_blobs(estimate, wide) {
+// The lighting estimate of dark ink on paper, with the wide one (wide_filter(): the same with a
+// window WIDE_WINDOWS times as wide) where it is darker than BLOB_RATIO of that, in pieces clear of
+// the picture's edge: a blob of ink wider than the window (a marker's strokes where they meet), which
+// would read as paper. The wide one's values are the estimate's own: if the estimate spans less than
+// that ratio (a drawing's, mostly), there is no blob, and it is not computed.
+function without_ink_blobs(estimate, wide_filter) {
   const {h, w} = estimate;
   const ratio = Math.fround(C.BLOB_RATIO);
+  const [lo, hi] = min_max(estimate.data);
+  if (lo >= Math.fround(ratio * hi)) return estimate;
+  const wide = wide_filter();
   const blob = new Uint8Array(h * w);
   let any = false;
   for (let i = 0; i < blob.length; i++) {
