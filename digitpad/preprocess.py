@@ -429,8 +429,9 @@ def without_ink_blobs(estimate: np.ndarray, wide_filter) -> np.ndarray:
     pieces clear of the picture's edge. There a blob of ink wider than the window (a marker's
     strokes where they meet) survived it, and would read as paper: a square hole in the
     strokes. A shadow darkens the page by far less over a window's width, and a desk reaches
-    the picture's edge. The wide filter's values are the estimate's own, so an estimate that
-    spans less than that ratio (a drawing's, mostly) holds no blob, and it is not computed."""
+    the picture's edge. The wide filter is never brighter than the estimate's brightest value,
+    so an estimate whose darkest is not under that ratio of it (a drawing's, mostly) holds no
+    blob, and the wide one is not computed."""
     from scipy import ndimage
 
     if float(estimate.min()) >= BLOB_RATIO * estimate.max():

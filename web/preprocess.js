@@ -583,8 +583,9 @@ export function flatten_background(gray, dark_ink = true, closed = null) {
 // The lighting estimate of dark ink on paper, with the wide one (wide_filter(): the same with a
 // window WIDE_WINDOWS times as wide) where it is darker than BLOB_RATIO of that, in pieces clear of
 // the picture's edge: a blob of ink wider than the window (a marker's strokes where they meet), which
-// would read as paper. The wide one's values are the estimate's own: if the estimate spans less than
-// that ratio (a drawing's, mostly), there is no blob, and it is not computed.
+// would read as paper. The wide one is never brighter than the estimate's brightest value: if the
+// estimate's darkest is not under that ratio of it (a drawing's, mostly), there is no blob, and the
+// wide one is not computed.
 function without_ink_blobs(estimate, wide_filter) {
   const {h, w} = estimate;
   const ratio = Math.fround(C.BLOB_RATIO);
