@@ -59,7 +59,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     picture; strokes read as dark ink are a small part of it), or ink that stands out more
     sharply (`edge_step`): read as light ink, the lit paper beside dark strokes is a halo
     whose outer side fades into the page, and a thick or grey pen's strokes can hold as much
-    ink as that halo. In a photo (not a drawing,
+    ink as that halo; or if the page's lighting that dark ink implies is smoother than the
+    board's that light ink does (`roughness`): a min filter round a page's grey strokes follows
+    them, and a grey pencil's strokes in shadow step little from the page, while the dark
+    reading's rims at the shadow's dark end add ink. In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
     background and the page's edge is kept sharp (`flatten_background`'s `closed`). Light
     ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
@@ -69,7 +72,9 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     """
     level = float(np.median(gray))
     dark_ink = level >= 128
-    flat = flatten_background(gray, dark_ink)
+    estimate = lighting_estimate(gray, dark_ink)
+    flat = flatten_background(gray, dark_ink, estimate=estimate)
+    paper = estimate if dark_ink else None  # The lighting of a page, for dark ink.
     photo = float(np.mean(gray == level)) < DRAWN_BACKGROUND
     closed = beyond = None
     if flat is gray:
@@ -79,10 +84,12 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
         beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
             ink = _ink_from_flat(flat)
-            other = np.where(beyond, 255.0, flatten_background(gray, True))
+            paper = lighting_estimate(gray, True)
+            other = np.where(beyond, 255.0, flatten_background(gray, True, estimate=paper))
             dark = _ink_from_flat(other)
             if ((dark[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum()
-                    or edge_step(gray, dark, beyond) > edge_step(gray, ink, beyond)):
+                    or edge_step(gray, dark, beyond) > edge_step(gray, ink, beyond)
+                    or roughness(paper) < roughness(estimate)):
                 dark_ink = True
     if photo and not dark_ink:  # Light strokes, or a small page on a wide desk read as ink?
         page = page_read_as_ink(gray, ink)
@@ -90,7 +97,7 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
             dark_ink, beyond = True, ~page
     if beyond is not None:
         if dark_ink:
-            flat = np.where(beyond, 255.0, flatten_background(gray, True, closed)).astype(np.float32)
+            flat = np.where(beyond, 255.0, flatten_background(gray, True, closed, paper)).astype(np.float32)
             ink = _ink_from_flat(flat)
         ink = without_edge_pieces(ink, beyond if dark_ink else None)
     background = float(np.median(flat))
@@ -387,7 +394,7 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
     return ink
 
 
-def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> np.ndarray:
+def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None, estimate=None) -> np.ndarray:
     """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
 
     The background is estimated at low resolution by a max filter (min for light ink) that
@@ -396,19 +403,11 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
     canvas — is returned unchanged. Given `closed` (dark ink only; `closed_picture`'s
     `(small, closed, window)`), whose closed picture keeps a page's edge where it is, the
     estimate is held to that: near the edge, the smooth estimate spills the page's brightness
-    onto the desk, a rim of false ink.
+    onto the desk, a rim of false ink. `estimate`: `lighting_estimate`'s, if worked out already.
     """
-    from scipy import ndimage
-
     height, width = gray.shape
-    factor = max(1, max(height, width) // 64)
-    small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
-    size = max(3, max(small.shape) // 8)
-    spread = ndimage.maximum_filter if dark_ink else ndimage.minimum_filter
-    paper = spread(small, size=size)
-    if dark_ink:
-        paper = without_ink_blobs(paper, lambda: spread(small, size=WIDE_WINDOWS * size))
-    estimate = ndimage.uniform_filter(paper, size=size)
+    if estimate is None:
+        estimate = lighting_estimate(gray, dark_ink)
     if float(estimate.max() - estimate.min()) < 24:
         return gray
     estimate = np.asarray(Image.fromarray(estimate).resize((width, height), Image.Resampling.BILINEAR))
@@ -420,6 +419,37 @@ def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None) -> 
                 Image.fromarray(edges).resize((width, height), Image.Resampling.BILINEAR)))
         return np.clip(gray / np.maximum(estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
     return np.clip((gray - estimate) / np.maximum(255.0 - estimate, 1.0) * 255.0, 0, 255).astype(np.float32)
+
+
+def lighting_estimate(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+    """The lighting of a `(H, W)` gray image at about 64 px (its longer side reduced by a whole
+    factor): a max filter (min for light ink) with a window an eighth of the picture wipes out
+    the strokes (for dark ink, blobs of ink wider than that too: `without_ink_blobs`), and a
+    mean filter as wide smooths what is left. `(h, w) float32`."""
+    from scipy import ndimage
+
+    height, width = gray.shape
+    factor = max(1, max(height, width) // 64)
+    small = np.asarray(Image.fromarray(gray).reduce(factor), dtype=np.float32) if factor > 1 else gray
+    size = max(3, max(small.shape) // 8)
+    spread = ndimage.maximum_filter if dark_ink else ndimage.minimum_filter
+    paper = spread(small, size=size)
+    if dark_ink:
+        paper = without_ink_blobs(paper, lambda: spread(small, size=WIDE_WINDOWS * size))
+    return ndimage.uniform_filter(paper, size=size)
+
+
+def roughness(estimate: np.ndarray) -> float:
+    """How far a `(h, w)` lighting estimate is from lighting: the root mean square of what a
+    quadratic surface fitted to it (least squares; coordinates scaled to its longer side) leaves.
+    A shadow, a lamp's falloff or a vignette is smooth; an estimate of the wrong polarity follows
+    the strokes (a max filter round a board's chalk, a min filter round a page's pencil)."""
+    rows, cols = np.indices(estimate.shape, dtype=np.float64) / max(estimate.shape)
+    y, x = rows.ravel(), cols.ravel()
+    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+    values = estimate.astype(np.float64).ravel()
+    fit, *_ = np.linalg.lstsq(terms, values, rcond=None)
+    return float(np.sqrt(np.mean((values - terms @ fit) ** 2)))
 
 
 def without_ink_blobs(estimate: np.ndarray, wide_filter) -> np.ndarray:

@@ -54,13 +54,13 @@ def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0, slant=0):
     return np.clip(gray, 0, 255).astype(np.uint8)
 
 
-def marker_photo(record, seed) -> bytes:
-    """The drawing written with a marker (`digitpad.paper.PENS`) on a page under a deep shadow
-    (60–70%), photographed: JPEG bytes."""
+def deep_shadow_photo(record, seed, pen="marker") -> bytes:
+    """The drawing written with `pen` (`digitpad.paper.PENS`: a marker, a pencil) on a page
+    under a deep shadow (60–70%), photographed: JPEG bytes."""
     from digitpad.paper import photo_of_strokes
 
     return photo_of_strokes(record["strokes"], np.random.default_rng(seed), sideways=False,
-                            shadow=(0.6, 0.7), pen="marker")
+                            shadow=(0.6, 0.7), pen=pen)
 
 
 def png_file(tmp_path, image, name="drawing.png", fmt="PNG") -> str:

@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import draw, marker_photo, shadowed_page
+from helpers import draw, deep_shadow_photo, shadowed_page
 from digitpad.preprocess import (
     MNIST_STROKE_WIDTH,
     NoInkError,
     beyond_page,
     digit_stroke_width,
+    lighting_estimate,
     preprocess,
+    roughness,
     without_edge_pieces,
 )
 from digitpad.classify import classify_inputs
@@ -167,23 +169,48 @@ def test_light_ink_on_an_unevenly_lit_dark_ground_stays_light(reference, depth):
     assert similarity(preprocess(gray), expected) > 0.95
 
 
-def test_a_thick_pen_under_a_deep_shadow_is_read_as_dark_ink(model, drawn_digits):
-    """A marker's strokes under a deep shadow: the page's median is below mid-grey, and read
-    as light ink the lit paper round the strokes holds about as much ink as they do, so
-    counting the ink chose it (80 of these 100 read right). The strokes' sharper edges tell
-    (87), and thick strokes are read whole (100: `test_a_markers_strokes_under_a_shadow_…`)."""
+@pytest.mark.parametrize("pen, least", [("marker", 97), ("pencil", 99)])
+def test_a_thick_or_grey_pen_under_a_deep_shadow_is_read_as_dark_ink(model, drawn_digits, pen, least):
+    """A marker's or a pencil's strokes under a deep shadow: the page's median is below
+    mid-grey. A marker: read as light ink the lit paper round the strokes holds about as much
+    ink as they do, so counting the ink chose it (80 of these 100 read right); the strokes'
+    sharper edges tell (87), and thick strokes are read whole (100:
+    `test_a_markers_strokes_under_a_shadow_…`). A pencil: grey strokes in shadow step little
+    from the page, and the dark reading holds more ink (rims at the shadow's dark end) than the
+    light one, so both chose light ink (96); the page's lighting, smoother than a min filter's
+    round the strokes, tells (100)."""
     from digitpad.reading import open_image
 
     right = dark_median = 0
     for index, record in enumerate(drawn_digits):
-        picture = open_image(marker_photo(record, 300 + index))
+        picture = open_image(deep_shadow_photo(record, 300 + index, pen))
         dark_median += np.median(np.asarray(picture.convert("L"))) < 128
         try:
             right += int(np.argmax(classify_inputs(model, preprocess(picture)[None])[0])) == record["label"]
         except ValueError:
             pass
     assert dark_median >= 30  # The median alone would call these light ink.
-    assert right >= 97  # 87 while blobs of ink wider than the lighting's window read as paper.
+    assert right >= least  # A marker: 87 while blobs of ink wider than the lighting's window read as paper.
+
+
+def test_lighting_is_smooth_and_the_wrong_polaritys_estimate_is_not(drawn_digits):
+    """`roughness`: a quadratic surface (a shadow, a falloff) has none. A pencil's page under a
+    deep shadow: its lighting (the max filter's estimate) is smoother than a min filter's,
+    which follows the strokes; chalk on a board under a shadow, the other way round."""
+    from digitpad.reading import open_image
+
+    rows, cols = np.indices((48, 64)) / 64
+    assert roughness((200 - 90 * cols + 40 * rows * rows).astype(np.float32)) < 0.01
+    assert roughness(np.where(cols > 0.5, 200, 100).astype(np.float32)) > 10
+    pages = [np.asarray(open_image(deep_shadow_photo(record, 500 + index, "pencil")).convert("L"), np.float32)
+             for index, record in enumerate(drawn_digits[:20])]
+    pages = [gray for gray in pages if np.median(gray) < 128]
+    assert len(pages) >= 5
+    for gray in pages:
+        assert roughness(lighting_estimate(gray, True)) < roughness(lighting_estimate(gray, False))
+    for record in drawn_digits[:10]:
+        board = (255 - shadowed_page(record, 0.4)).astype(np.float32)
+        assert roughness(lighting_estimate(board, False)) < roughness(lighting_estimate(board, True))
 
 
 @pytest.mark.parametrize("radius", [20, 30, 40])

@@ -157,7 +157,9 @@ function min_max(data) {
 export function ink_map(gray) {
   const level = median(gray.data);
   let dark = level >= 128;
-  let flat = flatten_background(gray, dark);
+  const estimate = lighting_estimate(gray, dark);
+  let flat = flatten_background(gray, dark, null, estimate);
+  let paper = dark ? estimate : null; // The lighting of a page, for dark ink.
   let same = 0;
   for (const v of gray.data) same += v === level ? 1 : 0;
   // A drawing's background is one grey level; only a photo has a desk.
@@ -170,10 +172,13 @@ export function ink_map(gray) {
     beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
     if (!dark) { // A shadow can take a page's median below mid-grey; so can a desk.
       ink = ink_from_flat(flat);
-      const other = off_the_desk(flatten_background(gray, true), beyond);
-      const dark_reading = ink_from_flat(other); // Less ink, or ink that stands out more sharply.
+      paper = lighting_estimate(gray, true);
+      const other = off_the_desk(flatten_background(gray, true, null, paper), beyond);
+      // Less ink, ink that stands out more sharply, or lighting that is smoother.
+      const dark_reading = ink_from_flat(other);
       if (ink_count(dark_reading, beyond) < ink_count(ink, beyond)
-          || edge_step(gray, dark_reading, beyond) > edge_step(gray, ink, beyond)) dark = true;
+          || edge_step(gray, dark_reading, beyond) > edge_step(gray, ink, beyond)
+          || roughness(paper) < roughness(estimate)) dark = true;
     }
   }
   if (photo && !dark) { // Light strokes, or a small page on a wide desk read as ink?
@@ -185,7 +190,7 @@ export function ink_map(gray) {
   }
   if (beyond) {
     if (dark) {
-      flat = off_the_desk(flatten_background(gray, true, closed), beyond);
+      flat = off_the_desk(flatten_background(gray, true, closed, paper), beyond);
       ink = ink_from_flat(flat);
     }
     ink = without_edge_pieces(ink, dark ? beyond : null);
@@ -555,13 +560,59 @@ function window_filter(image, size, combine, start) {
 }
 const add = (a, b) => a + b;
 
-export function flatten_background(gray, dark_ink = true, closed = null) {
+// The lighting at about 64 px: a max filter (min for light ink) an eighth of the picture wide
+// wipes out the strokes (for dark ink, blobs wider than that too: without_ink_blobs), a mean
+// filter as wide smooths what is left.
+export function lighting_estimate(gray, dark_ink = true) {
   const factor = Math.max(1, Math.floor(Math.max(gray.h, gray.w) / 64));
   const small = factor > 1 ? reduce(gray, factor) : gray;
   const size = Math.max(3, Math.floor(Math.max(small.h, small.w) / 8));
   let paper = window_filter(small, size, dark_ink ? Math.max : Math.min, dark_ink ? -Infinity : Infinity);
   if (dark_ink) paper = without_ink_blobs(paper, () => window_filter(small, C.WIDE_WINDOWS * size, Math.max, -Infinity));
-  let estimate = window_filter(paper, size, add, 0);
+  return window_filter(paper, size, add, 0);
+}
+
+// How far a lighting estimate is from lighting: the root mean square of what a quadratic surface
+// fitted to it (least squares, coordinates scaled to its longer side) leaves. Lighting is smooth;
+// an estimate of the wrong polarity follows the strokes.
+export function roughness(estimate) {
+  const {h, w} = estimate, side = Math.max(h, w);
+  const terms = (y, x) => [1, x, y, x * x, x * y, y * y];
+  const normal = Array.from({length: 6}, () => new Float64Array(7)); // [A^T A | A^T b]
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const t = terms(r / side, c / side), v = estimate.data[r * w + c];
+      for (let i = 0; i < 6; i++) {
+        for (let j = 0; j < 6; j++) normal[i][j] += t[i] * t[j];
+        normal[i][6] += t[i] * v;
+      }
+    }
+  }
+  for (let i = 0; i < 6; i++) { // Gaussian elimination with partial pivoting.
+    let pivot = i;
+    for (let k = i + 1; k < 6; k++) if (Math.abs(normal[k][i]) > Math.abs(normal[pivot][i])) pivot = k;
+    [normal[i], normal[pivot]] = [normal[pivot], normal[i]];
+    for (let k = 0; k < 6; k++) {
+      if (k === i) continue;
+      const f = normal[k][i] / normal[i][i];
+      for (let j = i; j < 7; j++) normal[k][j] -= f * normal[i][j];
+    }
+  }
+  const fit = normal.map((row, i) => row[6] / row[i]);
+  let sum = 0;
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const t = terms(r / side, c / side);
+      let value = 0;
+      for (let i = 0; i < 6; i++) value += fit[i] * t[i];
+      sum += (estimate.data[r * w + c] - value) ** 2;
+    }
+  }
+  return Math.sqrt(sum / (h * w));
+}
+
+export function flatten_background(gray, dark_ink = true, closed = null, estimate = null) {
+  estimate ??= lighting_estimate(gray, dark_ink);
   const [lo, hi] = min_max(estimate.data);
   if (hi - lo < 24) return gray;
   estimate = resize(estimate, gray.w, gray.h, "bilinear");
