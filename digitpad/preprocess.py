@@ -397,13 +397,12 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
 def flatten_background(gray: np.ndarray, dark_ink: bool = True, closed=None, estimate=None) -> np.ndarray:
     """Even out uneven lighting (a shadow across paper, a vignette) in a `(H, W)` gray image.
 
-    The background is estimated at low resolution by a max filter (min for light ink) that
-    wipes out the strokes (for dark ink, blobs of ink wider than its window too:
-    `without_ink_blobs`), then divided out. A flat background — every drawing made on the
+    The lighting is estimated at low resolution (`lighting_estimate`; `estimate`, if worked
+    out already), then divided out. A flat background — every drawing made on the
     canvas — is returned unchanged. Given `closed` (dark ink only; `closed_picture`'s
     `(small, closed, window)`), whose closed picture keeps a page's edge where it is, the
     estimate is held to that: near the edge, the smooth estimate spills the page's brightness
-    onto the desk, a rim of false ink. `estimate`: `lighting_estimate`'s, if worked out already.
+    onto the desk, a rim of false ink.
     """
     height, width = gray.shape
     if estimate is None:
