@@ -36,7 +36,8 @@ CONSTANTS = {  # Module → the constants the page shares with it.
                  "INK_LEVEL", "FAINT_LEVEL", "MIN_INK_PIXELS", "MIN_INK_SPAN", "MAX_INK_FRACTION",
                  "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "DESK_RATIO", "DESK_STEP",
                  "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN", "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE",
-                 "SHEET_FILL", "SHEET_STROKES", "BLOB_RATIO", "WIDE_WINDOWS"],
+                 "SHEET_FILL", "SHEET_STROKES", "BLOB_RATIO", "WIDE_WINDOWS",
+                 "BOARD_SMOOTHER"],
     "digitpad.classify": ["UNSURE_BELOW"],
     "digitpad.reading": ["MAX_PIXELS"],
 }

@@ -46,6 +46,8 @@ SHEET_FILL = 0.88  # A sheet fills this share of the smallest rectangle round it
 SHEET_STROKES = 0.1  # ... and the strokes written on it are at most this share of its span wide.
 BLOB_RATIO = 0.55  # A lighting estimate darker than this share of one WIDE_WINDOWS times as wide,
 WIDE_WINDOWS = 3  # clear of the picture's edge, is a blob of ink (a shadow darkens far less).
+BOARD_SMOOTHER = 20  # Light ink's lighting this many times smoother than dark ink's is a board's:
+# chalk, whatever the count of ink or its edges says (pages measured: at most 10 times rougher).
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -62,7 +64,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink as that halo; or if the page's lighting that dark ink implies is smoother than the
     board's that light ink does (`roughness`): a min filter round a page's grey strokes follows
     them, and a grey pencil's strokes in shadow step little from the page, while the dark
-    reading's rims at the shadow's dark end add ink. In a photo (not a drawing,
+    reading's rims at the shadow's dark end add ink. Light ink is kept, whatever the count and
+    the edges say, when its lighting is far the smoother (`BOARD_SMOOTHER`): thick chalk on a
+    board lit from one side, the board's dark end taken for a desk, reads as less ink with
+    sharper edges as dark ink, the desk its background. In a photo (not a drawing,
     whose background is one grey level), a desk beyond the page (`beyond_page`) is
     background and the page's edge is kept sharp (`flatten_background`'s `closed`). Light
     ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
@@ -87,9 +92,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
             paper = lighting_estimate(gray, True)
             other = np.where(beyond, 255.0, flatten_background(gray, True, estimate=paper))
             dark = _ink_from_flat(other)
-            if ((dark[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum()
-                    or edge_step(gray, dark, beyond) > edge_step(gray, ink, beyond)
-                    or roughness(paper) < roughness(estimate)):
+            rough_page, rough_board = roughness(paper), roughness(estimate)
+            if rough_page < rough_board or (rough_page < BOARD_SMOOTHER * rough_board and (
+                    (dark[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum()
+                    or edge_step(gray, dark, beyond) > edge_step(gray, ink, beyond))):
                 dark_ink = True
     if photo and not dark_ink:  # Light strokes, or a small page on a wide desk read as ink?
         page = page_read_as_ink(gray, ink)

@@ -54,6 +54,16 @@ def shadowed_page(record, depth, corner=False, desk=0, lit_corner=0, slant=0):
     return np.clip(gray, 0, 255).astype(np.uint8)
 
 
+def chalk_board(record, radius, falloff, seed):
+    """The drawing in chalk `radius` px thick (of a 300-px digit on a 448-px board) on a dark
+    board whose light falls off by `falloff` from left to right, with a camera's grain drawn
+    from `seed`: `(H, W) uint8`."""
+    chalk = 1 - draw(record, radius=radius)["composite"][:, :, 0].astype(np.float32) / 255
+    light = 1 - falloff * np.linspace(0, 1, chalk.shape[1])[None, :]
+    grain = np.random.default_rng(seed).normal(0, 4, chalk.shape)
+    return np.clip((60 + 150 * chalk) * light + grain, 0, 255).astype(np.uint8)
+
+
 def deep_shadow_photo(record, seed, pen="marker") -> bytes:
     """The drawing written with `pen` (`digitpad.paper.PENS`: a marker, a pencil) on a page
     under a deep shadow (60–70%), photographed: JPEG bytes."""

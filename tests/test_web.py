@@ -15,7 +15,7 @@ from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import draw_on_page, deep_shadow_photo, needs_chromium, serve_folder, shadowed_page, stroke_paths
+from helpers import chalk_board, draw_on_page, deep_shadow_photo, needs_chromium, serve_folder, shadowed_page, stroke_paths
 
 pytestmark = needs_chromium
 
@@ -201,9 +201,9 @@ def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
 def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
     """Photos of pages under a deep shadow, some with the table in a corner, the page on a
     desk (one wider than the page, one a wedge seen at a slant), or a lit wedge beyond the
-    shadowed side, and chalk on a board: the polarity choice, the desk (its sharp edge, the
-    page beside it, its narrow parts) and the edge-piece rule give the same desk and inputs
-    as in Python."""
+    shadowed side, and chalk on a board (thick chalk too, lit from one side: its dark end
+    looks like a desk): the polarity choice, the desk (its sharp edge, the page beside it, its
+    narrow parts) and the edge-piece rule give the same desk and inputs as in Python."""
     page, _ = visit()
     rng = np.random.default_rng(12)
     kinds = [{}, {"corner": True}, {"desk": 100}, {"lit_corner": 160}, {"desk": ((0, 0), (500, 0))},
@@ -211,6 +211,7 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
     grays = [shadowed_page(drawn_digits[index * 7 % len(drawn_digits)], float(rng.uniform(0.3, 0.85)),
                            **kinds[index % len(kinds)]) for index in range(24)]
     grays += [255 - shadowed_page(drawn_digits[index], 0.4) for index in (13, 18)]  # Chalk.
+    grays += [chalk_board(drawn_digits[index], 20, 0.6, index) for index in (8, 12)]  # Thick chalk.
     urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
     in_page = page.evaluate(READ_IN_PAGE, urls)
     desks = page.evaluate(DESK_IN_PAGE, urls)

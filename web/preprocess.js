@@ -174,11 +174,13 @@ export function ink_map(gray) {
       ink = ink_from_flat(flat);
       paper = lighting_estimate(gray, true);
       const other = off_the_desk(flatten_background(gray, true, null, paper), beyond);
-      // Less ink, ink that stands out more sharply, or lighting that is smoother.
+      // Lighting that is smoother, or less ink or ink that stands out more sharply, unless the
+      // board's lighting is far the smoother.
       const dark_reading = ink_from_flat(other);
-      if (ink_count(dark_reading, beyond) < ink_count(ink, beyond)
-          || edge_step(gray, dark_reading, beyond) > edge_step(gray, ink, beyond)
-          || roughness(paper) < roughness(estimate)) dark = true;
+      const rough_page = roughness(paper), rough_board = roughness(estimate);
+      if (rough_page < rough_board || (rough_page < C.BOARD_SMOOTHER * rough_board && (
+          ink_count(dark_reading, beyond) < ink_count(ink, beyond)
+          || edge_step(gray, dark_reading, beyond) > edge_step(gray, ink, beyond)))) dark = true;
     }
   }
   if (photo && !dark) { // Light strokes, or a small page on a wide desk read as ink?
