@@ -330,16 +330,18 @@ def _edge_labels(labels: np.ndarray) -> np.ndarray:
 def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np.ndarray:
     """An `(H, W)` ink map without the pieces of ink that touch the picture's edge, or the
     desk beyond the page where `beyond` (bool, `(H, W)`) says so: in a photo they are a
-    shadow's rim, the desk's or a corner the camera turned in, not writing. Kept when no
-    piece clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side (then the digit
-    itself runs off the picture or the page); ink on the desk itself goes all the same."""
+    shadow's rim, the desk's or a corner the camera turned in, not writing. When no piece
+    clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side, the digit itself may
+    run off the picture or the page: then only those that reach less than that far into it
+    (`_edge_reach`) go, rims and corners of a page with nothing written on it. Ink on the
+    desk itself goes all the same."""
     from scipy import ndimage
 
     if beyond is not None:
         ink = np.where(beyond, 0.0, ink).astype(np.float32)
     mask = ink > INK_LEVEL
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    if count < 2:
+    if not count:
         return ink
     edge = _edge_labels(labels)
     if beyond is not None:  # Pieces next to the desk go with the edge's.
@@ -350,9 +352,22 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     spans = [max(rows.stop - rows.start, cols.stop - cols.start)
              for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1)
              if label not in edge]
-    if max(spans, default=0) < EDGE_DIGIT_SPAN * max(ink.shape):
-        return ink
-    return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32)
+    reach = EDGE_DIGIT_SPAN * max(ink.shape)
+    if max(spans, default=0) < reach:
+        edge = edge[_edge_reach(labels, count, beyond)[edge - 1] < reach]
+    return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
+
+
+def _edge_reach(labels: np.ndarray, count: int, beyond: np.ndarray | None) -> np.ndarray:
+    """How far each of the `count` pieces of an `(H, W)` label array reaches into the picture:
+    its pixels' greatest chessboard distance from the picture's edge or the desk (`beyond`).
+    `(count,)` array."""
+    from scipy import ndimage
+
+    border = np.zeros(labels.shape, bool) if beyond is None else beyond.copy()
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    distance = ndimage.distance_transform_cdt(~border, metric="chessboard")
+    return ndimage.maximum(distance, labels, index=np.arange(1, count + 1))
 
 
 def _ink_from_flat(gray: np.ndarray) -> np.ndarray:
@@ -391,6 +406,9 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
         raise ValueError("This looks like noise, not a digit on a blank background.")
     if kept < MIN_INK_PIXELS:
         raise NoInkError("No ink found: draw a digit.")
+    longest = max(max(rows.stop - rows.start, cols.stop - cols.start) for rows, cols in ndimage.find_objects(labels))
+    if longest < MIN_INK_SPAN * max(ink.shape):  # Grain all over a blank page: specks, no stroke.
+        raise NoInkError("Only specks of ink: draw a digit.")
     kept_mask = mask if keep.all() else np.concatenate([[False], keep])[labels]
     top, bottom, left, right = ink_bbox(kept_mask, 0)
     if max(bottom - top, right - left) < MIN_INK_SPAN * max(ink.shape):

@@ -253,6 +253,35 @@ def test_javascript_reads_small_notes_as_python_does(visit, drawn_digits, model)
     assert right == len(grays)
 
 
+def test_javascript_refuses_photos_of_blank_pages_as_python_does(visit):
+    """A page with nothing written on it, photographed on a desk, as a small note, or filling
+    the frame: the corners the tilt turns in and the rims along the desk go (they reach little
+    into the picture), and grain all over the page is specks, not strokes, in both; what either
+    still reads, both read alike."""
+    from digitpad.paper import SHADOW, jpeg_bytes, on_paper
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    grays = []
+    for desk in (True, "note", False):
+        for seed in range(8):
+            rng = np.random.default_rng(seed)
+            photo = open_image(jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, desk), rng, False))
+            grays.append(np.asarray(to_grayscale(photo, max_side=READ_SIZE), np.uint8))
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    refused = 0
+    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
+        try:
+            python = preprocess(gray)
+        except ValueError as error:
+            refused += 1
+            assert "input" not in js and js["error"] == str(error), js
+            continue
+        assert "input" in js, js
+        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
+    assert refused >= 20  # 23 of these 24.
+
+
 @pytest.mark.parametrize("pen, indices", [("marker", range(0, 100, 7)), ("pencil", range(1, 100, 3))])
 def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_digits, model, pen, indices):
     """A thick or a grey pen under a deep shadow, the page's median below mid-grey: the

@@ -496,30 +496,66 @@ export function without_edge_pieces(ink, beyond = null) {
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
   const [labels, sizes] = label_pieces(mask, h, w);
-  if (sizes.length < 2) return ink;
+  if (!sizes.length) return ink;
   const edge = edge_labels(labels, h, w);
   if (beyond) { // Pieces next to the desk go with the edge's.
     const near = window_filter(picture(h, w, Float32Array.from(beyond)), 3, Math.max, -Infinity);
     for (let i = 0; i < n; i++) if (near.data[i] && labels[i]) edge.add(labels[i]);
   }
   if (!edge.size) return ink;
-  const top = new Array(sizes.length).fill(h), bottom = new Array(sizes.length).fill(-1);
-  const left = new Array(sizes.length).fill(w), right = new Array(sizes.length).fill(-1);
-  for (let i = 0; i < n; i++) {
+  const spans = piece_spans(labels, sizes.length, h, w);
+  let span = 0;
+  for (let k = 0; k < sizes.length; k++) if (!edge.has(k + 1)) span = Math.max(span, spans[k]);
+  const reach = C.EDGE_DIGIT_SPAN * Math.max(h, w);
+  if (span < reach) { // The digit may run off the picture: only rims and corners go.
+    const reaches = edge_reach(labels, sizes.length, beyond, h, w);
+    for (const k of [...edge]) if (reaches[k - 1] >= reach) edge.delete(k);
+    if (!edge.size) return ink;
+  }
+  const out = picture(h, w);
+  for (let i = 0; i < n; i++) out.data[i] = edge.has(labels[i]) ? 0 : ink.data[i];
+  return out;
+}
+
+// The longer side of each of `count` pieces' bounding boxes in an h × w label array.
+function piece_spans(labels, count, h, w) {
+  const top = new Array(count).fill(h), bottom = new Array(count).fill(-1);
+  const left = new Array(count).fill(w), right = new Array(count).fill(-1);
+  for (let i = 0; i < labels.length; i++) {
     const k = labels[i] - 1;
     if (k < 0) continue;
     const y = Math.floor(i / w), x = i - y * w;
     top[k] = Math.min(top[k], y); bottom[k] = Math.max(bottom[k], y);
     left[k] = Math.min(left[k], x); right[k] = Math.max(right[k], x);
   }
-  let span = 0;
-  for (let k = 0; k < sizes.length; k++) {
-    if (!edge.has(k + 1)) span = Math.max(span, bottom[k] - top[k] + 1, right[k] - left[k] + 1);
+  return top.map((t, k) => Math.max(bottom[k] - t + 1, right[k] - left[k] + 1));
+}
+
+// How far each of `count` pieces reaches into the picture: its pixels' greatest chessboard
+// distance from the picture's edge or the desk (`beyond`), by two passes over it.
+function edge_reach(labels, count, beyond, h, w) {
+  const d = new Int32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      d[i] = y === 0 || x === 0 || y === h - 1 || x === w - 1 || (beyond && beyond[i]) ? 0 : h + w;
+    }
   }
-  if (span < C.EDGE_DIGIT_SPAN * Math.max(h, w)) return ink;
-  const out = picture(h, w);
-  for (let i = 0; i < n; i++) out.data[i] = edge.has(labels[i]) ? 0 : ink.data[i];
-  return out;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      d[i] = Math.min(d[i], d[i - w - 1] + 1, d[i - w] + 1, d[i - w + 1] + 1, d[i - 1] + 1);
+    }
+  }
+  for (let y = h - 2; y > 0; y--) {
+    for (let x = w - 2; x > 0; x--) {
+      const i = y * w + x;
+      d[i] = Math.min(d[i], d[i + w + 1] + 1, d[i + w] + 1, d[i + w - 1] + 1, d[i + 1] + 1);
+    }
+  }
+  const reach = new Array(count).fill(0);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) reach[labels[i] - 1] = Math.max(reach[labels[i] - 1], d[i]);
+  return reach;
 }
 
 function ink_from_flat(gray) {
@@ -708,6 +744,9 @@ export function clean_ink(ink) {
     throw new Error("This looks like noise, not a digit on a blank background.");
   }
   if (kept < C.MIN_INK_PIXELS) throw new NoInkError("No ink found: draw a digit.");
+  if (Math.max(...piece_spans(labels, sizes.length, ink.h, ink.w)) < C.MIN_INK_SPAN * Math.max(ink.h, ink.w)) {
+    throw new NoInkError("Only specks of ink: draw a digit."); // Grain all over a blank page: no stroke.
+  }
   const keptMask = picture(ink.h, ink.w);
   for (let i = 0; i < n; i++) keptMask.data[i] = labels[i] && keep[labels[i] - 1] ? 1 : 0;
   const [top, bottom, left, right] = ink_bbox(keptMask);
