@@ -332,9 +332,9 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     desk beyond the page where `beyond` (bool, `(H, W)`) says so: in a photo they are a
     shadow's rim, the desk's or a corner the camera turned in, not writing. When no piece
     clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side, the digit itself may
-    run off the picture or the page: then only those that reach less than that far into it
-    (`_edge_reach`) go, rims and corners of a page with nothing written on it. Ink on the
-    desk itself goes all the same."""
+    run off the picture or the page: then only those that reach less than that far in from
+    the picture's edge (`_edge_reach`) go, rims and corners of a page with nothing written on
+    it. Ink on the desk itself goes all the same."""
     from scipy import ndimage
 
     if beyond is not None:
@@ -354,20 +354,21 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
              if label not in edge]
     reach = EDGE_DIGIT_SPAN * max(ink.shape)
     if max(spans, default=0) < reach:
-        edge = edge[_edge_reach(labels, count, beyond)[edge - 1] < reach]
+        edge = edge[_edge_reach(labels, count)[edge - 1] < reach]
     return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
 
 
-def _edge_reach(labels: np.ndarray, count: int, beyond: np.ndarray | None) -> np.ndarray:
+def _edge_reach(labels: np.ndarray, count: int) -> np.ndarray:
     """How far each of the `count` pieces of an `(H, W)` label array reaches into the picture:
-    its pixels' greatest chessboard distance from the picture's edge or the desk (`beyond`).
-    `(count,)` array."""
+    its pixels' greatest distance in pixels from the picture's nearest side, `(count,)`. Not
+    from the desk: a small page found with its strokes cut out leaves only their fringe, all
+    along the "desk", and that fringe is the digit."""
     from scipy import ndimage
 
-    border = np.zeros(labels.shape, bool) if beyond is None else beyond.copy()
-    border[[0, -1], :] = border[:, [0, -1]] = True
-    distance = ndimage.distance_transform_cdt(~border, metric="chessboard")
-    return ndimage.maximum(distance, labels, index=np.arange(1, count + 1))
+    height, width = labels.shape
+    rows, cols = np.indices(labels.shape)
+    depth = np.minimum(np.minimum(rows, height - 1 - rows), np.minimum(cols, width - 1 - cols))
+    return ndimage.maximum(depth, labels, index=np.arange(1, count + 1))
 
 
 def _ink_from_flat(gray: np.ndarray) -> np.ndarray:

@@ -257,15 +257,12 @@ def test_thick_chalk_under_a_lamps_falloff_is_read_as_under_an_even_light(drawn_
     the picture has less ink, with sharper edges, than read as light ink (in 22 and 25 of each
     25): 0 and 2 of these 25 read as they do under an even light. The board's lighting (a min
     filter's estimate) is far smoother than a max filter's, which follows the chalk: light ink
-    is kept (23 and 21; a thick 1 is taken for a small page, and then refused)."""
+    is kept (23 and 22)."""
     alike = 0
     for index, record in enumerate(drawn_digits[::4]):
         lit, even = chalk_board(record, radius, falloff, index), chalk_board(record, radius, 0.0, index)
-        try:
-            alike += similarity(preprocess(lit), preprocess(even)) > 0.95
-        except ValueError:
-            pass  # Refused: not read as under an even light.
-    assert alike >= 20
+        alike += similarity(preprocess(lit), preprocess(even)) > 0.95
+    assert alike >= 21
 
 
 def test_a_page_read_as_light_ink_is_told_from_a_loop_of_chalk():
@@ -389,15 +386,19 @@ def test_ink_against_the_desk_goes_with_it():
 
 def test_rims_and_corners_go_though_no_digit_is_clear_of_the_edge():
     """A blank page photographed at a tilt: its only ink is a corner turned in and a rim along
-    the desk. Pieces that reach less than `EDGE_DIGIT_SPAN` into the picture go; a digit that
-    runs off the picture reaches far further in, and stays."""
+    the desk. Pieces that reach less than `EDGE_DIGIT_SPAN` in from the picture's edge go; a
+    digit that runs off the picture reaches far further in, and stays."""
     ink = np.zeros((100, 100), np.float32)
     rows, cols = np.indices(ink.shape)
     ink[rows + cols < 8] = 1.0  # A corner the camera turned in.
     assert not without_edge_pieces(ink).any()  # Even when it is the only piece.
-    beyond = cols >= 90  # The desk.
-    ink[10:80, 84:90] = 1.0  # A rim along it.
+    beyond = cols >= 96  # The desk, in view along one side.
+    ink[10:80, 91:96] = 1.0  # A rim along it.
     assert not without_edge_pieces(ink, beyond).any()
+    rim_inside = ink.copy()
+    rim_inside[10:80, 91:96], beyond = 0.0, cols >= 60
+    rim_inside[10:80, 55:60] = 1.0  # Along a desk that reaches far into the picture: kept.
+    assert without_edge_pieces(rim_inside, beyond)[10:80, 55:60].min() == 1
     ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture.
     cleaned = without_edge_pieces(ink, beyond)
     assert cleaned[0:70, 48:53].min() == 1 and cleaned.sum() == ink[0:70, 48:53].sum()
@@ -415,13 +416,14 @@ def test_grain_all_over_a_blank_page_is_no_digit():
     assert clean_ink(ink)[100:200, 150:154].min() == 1
 
 
-@pytest.mark.parametrize("desk, least", [(True, 36), ("note", 36), (False, 24)])
+@pytest.mark.parametrize("desk, least", [(True, 36), ("note", 30), (False, 24)])
 def test_a_photo_of_a_blank_page_is_refused(desk, least):
     """A page with nothing written on it, photographed (on a desk, as a small note on a desk, or
     filling the frame): its ink map holds only the corners the tilt turns in, rims along the
     desk and the page's grain, scaled up to full ink, and 37, 18 and 38 of these 40 were read as
-    a digit; now they are "no ink" or "noise" (2, 2 and 12 are still read: grain and the
-    lighting's residue under a shadow, pieces longer than a speck)."""
+    a digit; now they are "no ink" or "noise" (2, 7 and 12 are still read: grain and the
+    lighting's residue under a shadow, pieces longer than a speck, and rims along a desk
+    that reach far into the picture)."""
     from digitpad.paper import SHADOW, jpeg_bytes, on_paper
     from digitpad.reading import open_image
 

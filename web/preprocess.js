@@ -508,7 +508,7 @@ export function without_edge_pieces(ink, beyond = null) {
   for (let k = 0; k < sizes.length; k++) if (!edge.has(k + 1)) span = Math.max(span, spans[k]);
   const reach = C.EDGE_DIGIT_SPAN * Math.max(h, w);
   if (span < reach) { // The digit may run off the picture: only rims and corners go.
-    const reaches = edge_reach(labels, sizes.length, beyond, h, w);
+    const reaches = edge_reach(labels, sizes.length, h, w);
     for (const k of [...edge]) if (reaches[k - 1] >= reach) edge.delete(k);
     if (!edge.size) return ink;
   }
@@ -531,30 +531,16 @@ function piece_spans(labels, count, h, w) {
   return top.map((t, k) => Math.max(bottom[k] - t + 1, right[k] - left[k] + 1));
 }
 
-// How far each of `count` pieces reaches into the picture: its pixels' greatest chessboard
-// distance from the picture's edge or the desk (`beyond`), by two passes over it.
-function edge_reach(labels, count, beyond, h, w) {
-  const d = new Int32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      d[i] = y === 0 || x === 0 || y === h - 1 || x === w - 1 || (beyond && beyond[i]) ? 0 : h + w;
-    }
-  }
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      d[i] = Math.min(d[i], d[i - w - 1] + 1, d[i - w] + 1, d[i - w + 1] + 1, d[i - 1] + 1);
-    }
-  }
-  for (let y = h - 2; y > 0; y--) {
-    for (let x = w - 2; x > 0; x--) {
-      const i = y * w + x;
-      d[i] = Math.min(d[i], d[i + w + 1] + 1, d[i + w] + 1, d[i + w - 1] + 1, d[i + 1] + 1);
-    }
-  }
+// How far each of `count` pieces reaches into the picture: its pixels' greatest distance in
+// pixels from the picture's nearest side (not from the desk, as in Python).
+function edge_reach(labels, count, h, w) {
   const reach = new Array(count).fill(0);
-  for (let i = 0; i < labels.length; i++) if (labels[i]) reach[labels[i] - 1] = Math.max(reach[labels[i] - 1], d[i]);
+  for (let i = 0; i < labels.length; i++) {
+    if (!labels[i]) continue;
+    const y = Math.floor(i / w), x = i - y * w;
+    const depth = Math.min(y, h - 1 - y, x, w - 1 - x);
+    if (depth > reach[labels[i] - 1]) reach[labels[i] - 1] = depth;
+  }
   return reach;
 }
 
