@@ -407,14 +407,17 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
         raise ValueError("This looks like noise, not a digit on a blank background.")
     if kept < MIN_INK_PIXELS:
         raise NoInkError("No ink found: draw a digit.")
-    longest = max(max(rows.stop - rows.start, cols.stop - cols.start) for rows, cols in ndimage.find_objects(labels))
-    if longest < MIN_INK_SPAN * max(ink.shape):  # Grain all over a blank page: specks, no stroke.
-        raise NoInkError("Only specks of ink: draw a digit.")
-    kept_mask = mask if keep.all() else np.concatenate([[False], keep])[labels]
-    top, bottom, left, right = ink_bbox(kept_mask, 0)
-    if max(bottom - top, right - left) < MIN_INK_SPAN * max(ink.shape):
+    boxes = ndimage.find_objects(labels)
+    span = MIN_INK_SPAN * max(ink.shape)
+    if max(max(rows.stop - rows.start, cols.stop - cols.start) for rows, cols in boxes) < span:
+        raise NoInkError("Only specks of ink: draw a digit.")  # Grain all over a blank page.
+    kept_boxes = [box for box, kept_piece in zip(boxes, keep) if kept_piece]
+    height = max(rows.stop for rows, _ in kept_boxes) - min(rows.start for rows, _ in kept_boxes)
+    width = max(cols.stop for _, cols in kept_boxes) - min(cols.start for _, cols in kept_boxes)
+    if max(height, width) < span:
         raise NoInkError("Only a speck of ink: draw a digit.")
-    if kept_mask is not mask:
+    if not keep.all():
+        kept_mask = np.concatenate([[False], keep])[labels]
         ink = ink * kept_mask + ink * (~mask)
     return ink
 

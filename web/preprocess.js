@@ -503,9 +503,9 @@ export function without_edge_pieces(ink, beyond = null) {
     for (let i = 0; i < n; i++) if (near.data[i] && labels[i]) edge.add(labels[i]);
   }
   if (!edge.size) return ink;
-  const spans = piece_spans(labels, sizes.length, h, w);
+  const boxes = piece_boxes(labels, sizes.length, h, w);
   let span = 0;
-  for (let k = 0; k < sizes.length; k++) if (!edge.has(k + 1)) span = Math.max(span, spans[k]);
+  for (let k = 0; k < sizes.length; k++) if (!edge.has(k + 1)) span = Math.max(span, longer_side(boxes[k]));
   const reach = C.EDGE_DIGIT_SPAN * Math.max(h, w);
   if (span < reach) { // The digit may run off the picture: only rims and corners go.
     const reaches = edge_reach(labels, sizes.length, h, w);
@@ -517,19 +517,22 @@ export function without_edge_pieces(ink, beyond = null) {
   return out;
 }
 
-// The longer side of each of `count` pieces' bounding boxes in an h × w label array.
-function piece_spans(labels, count, h, w) {
-  const top = new Array(count).fill(h), bottom = new Array(count).fill(-1);
-  const left = new Array(count).fill(w), right = new Array(count).fill(-1);
+// Each of `count` pieces' bounding box in an h × w label array, [top, bottom, left, right]
+// with the ends exclusive (as `find_objects` gives them in Python).
+function piece_boxes(labels, count, h, w) {
+  const boxes = Array.from({length: count}, () => [h, 0, w, 0]);
   for (let i = 0; i < labels.length; i++) {
-    const k = labels[i] - 1;
-    if (k < 0) continue;
-    const y = Math.floor(i / w), x = i - y * w;
-    top[k] = Math.min(top[k], y); bottom[k] = Math.max(bottom[k], y);
-    left[k] = Math.min(left[k], x); right[k] = Math.max(right[k], x);
+    if (!labels[i]) continue;
+    const box = boxes[labels[i] - 1], y = Math.floor(i / w), x = i - y * w;
+    if (y < box[0]) box[0] = y;
+    if (y + 1 > box[1]) box[1] = y + 1;
+    if (x < box[2]) box[2] = x;
+    if (x + 1 > box[3]) box[3] = x + 1;
   }
-  return top.map((t, k) => Math.max(bottom[k] - t + 1, right[k] - left[k] + 1));
+  return boxes;
 }
+
+const longer_side = ([top, bottom, left, right]) => Math.max(bottom - top, right - left);
 
 // How far each of `count` pieces reaches into the picture: its pixels' greatest distance in
 // pixels from the picture's nearest side (not from the desk, as in Python).
@@ -730,18 +733,18 @@ export function clean_ink(ink) {
     throw new Error("This looks like noise, not a digit on a blank background.");
   }
   if (kept < C.MIN_INK_PIXELS) throw new NoInkError("No ink found: draw a digit.");
-  if (Math.max(...piece_spans(labels, sizes.length, ink.h, ink.w)) < C.MIN_INK_SPAN * Math.max(ink.h, ink.w)) {
-    throw new NoInkError("Only specks of ink: draw a digit."); // Grain all over a blank page: no stroke.
+  const boxes = piece_boxes(labels, sizes.length, ink.h, ink.w);
+  const span = C.MIN_INK_SPAN * Math.max(ink.h, ink.w);
+  if (boxes.reduce((longest, box) => Math.max(longest, longer_side(box)), 0) < span) {
+    throw new NoInkError("Only specks of ink: draw a digit."); // Grain all over a blank page.
   }
-  const keptMask = picture(ink.h, ink.w);
-  for (let i = 0; i < n; i++) keptMask.data[i] = labels[i] && keep[labels[i] - 1] ? 1 : 0;
-  const [top, bottom, left, right] = ink_bbox(keptMask);
-  if (Math.max(bottom - top, right - left) < C.MIN_INK_SPAN * Math.max(ink.h, ink.w)) {
-    throw new NoInkError("Only a speck of ink: draw a digit.");
-  }
+  const kept_boxes = boxes.filter((_, k) => keep[k]);
+  const whole = [Math.min(...kept_boxes.map((b) => b[0])), Math.max(...kept_boxes.map((b) => b[1])),
+                 Math.min(...kept_boxes.map((b) => b[2])), Math.max(...kept_boxes.map((b) => b[3]))];
+  if (longer_side(whole) < span) throw new NoInkError("Only a speck of ink: draw a digit.");
   if (keep.every(Boolean)) return ink;
   const out = picture(ink.h, ink.w);
-  for (let i = 0; i < n; i++) out.data[i] = mask[i] ? ink.data[i] * keptMask.data[i] : ink.data[i];
+  for (let i = 0; i < n; i++) out.data[i] = mask[i] && !keep[labels[i] - 1] ? 0 : ink.data[i];
   return out;
 }
 
