@@ -535,7 +535,7 @@ function piece_boxes(labels, count, h, w) {
 const longer_side = ([top, bottom, left, right]) => Math.max(bottom - top, right - left);
 
 // How far each of `count` pieces reaches into the picture: its pixels' greatest distance in
-// pixels from the picture's nearest side (not from the desk, as in Python).
+// pixels from the picture's nearest side, as in Python (not from the desk: see _edge_reach there).
 function edge_reach(labels, count, h, w) {
   const reach = new Array(count).fill(0);
   for (let i = 0; i < labels.length; i++) {
