@@ -349,13 +349,18 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
         edge = np.union1d(edge, near[near > 0])
     if not len(edge):
         return ink
-    spans = [max(rows.stop - rows.start, cols.stop - cols.start)
-             for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1)
+    spans = [_longer_side(box) for label, box in enumerate(ndimage.find_objects(labels), start=1)
              if label not in edge]
     reach = EDGE_DIGIT_SPAN * max(ink.shape)
     if max(spans, default=0) < reach:
         edge = edge[_edge_reach(labels, count)[edge - 1] < reach]
     return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
+
+
+def _longer_side(box) -> int:
+    """The longer side of a piece's box, `ndimage.find_objects`' `(rows, cols)` slices."""
+    rows, cols = box
+    return max(rows.stop - rows.start, cols.stop - cols.start)
 
 
 def _edge_reach(labels: np.ndarray, count: int) -> np.ndarray:
@@ -409,7 +414,7 @@ def clean_ink(ink: np.ndarray) -> np.ndarray:
         raise NoInkError("No ink found: draw a digit.")
     boxes = ndimage.find_objects(labels)
     span = MIN_INK_SPAN * max(ink.shape)
-    if max(max(rows.stop - rows.start, cols.stop - cols.start) for rows, cols in boxes) < span:
+    if max(map(_longer_side, boxes)) < span:
         raise NoInkError("Only specks of ink: draw a digit.")  # Grain all over a blank page.
     kept_boxes = [box for box, kept_piece in zip(boxes, keep) if kept_piece]
     height = max(rows.stop for rows, _ in kept_boxes) - min(rows.start for rows, _ in kept_boxes)
