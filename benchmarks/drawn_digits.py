@@ -48,7 +48,7 @@ from digitpad.drawn import (DEFAULT_FOLDER, load_shared_drawings, site_fold_with
 from digitpad.evaluation import (drawing_inputs, drawing_report, format_comparison,  # noqa: E402
                                  format_report, guesses_of, paired_comparison)
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model  # noqa: E402
-from digitpad.paper import PENS  # noqa: E402
+from digitpad.paper import PENS, RULINGS  # noqa: E402
 from digitpad.reading import to_grayscale  # noqa: E402
 from digitpad.report import evaluate  # noqa: E402
 
@@ -87,12 +87,14 @@ def parse_args(argv=None):
                              "digit 30-85%% of the canvas); acceptance: issue 11's (stroke "
                              "1.5-6.5%% of the canvas wide, digit 35-80%%)")
     parser.add_argument("--photos", nargs="?", const="page",
-                        choices=["page", "desk", "note", "marker", "pencil"], default=None,
+                        choices=["page", "desk", "note", "marker", "pencil", "ruled", "squared"],
+                        default=None,
                         help="each rendering a photo of the digit written on paper, read as an "
                              "uploaded file is, instead of a sketchpad; desk: the page lies on a "
                              "desk whose edge may show; note: a small page wholly in view "
                              "on a desk; marker, pencil: a plain page written with a thick pen "
-                             "or in grey (digitpad.paper.PENS)")
+                             "or in grey (digitpad.paper.PENS); ruled, squared: a ballpoint on "
+                             "paper with printed lines (digitpad.paper.RULINGS)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -144,7 +146,8 @@ def main(argv=None) -> int:
                 "desk": "photos on paper on a desk",
                 "note": "photos of a small note on a desk",
                 "marker": "photos of a page written with a marker",
-                "pencil": "photos of a page written in pencil grey"}[args.photos]
+                "pencil": "photos of a page written in pencil grey",
+                "ruled": "photos of ruled paper", "squared": "photos of squared paper"}[args.photos]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -159,7 +162,8 @@ def main(argv=None) -> int:
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers, sketchpads=sketchpads,
                                              photos=bool(args.photos), desk=desk,
-                                             pen=args.photos if args.photos in PENS else "pen")
+                                             pen=args.photos if args.photos in PENS else "pen",
+                                             ruling=args.photos if args.photos in RULINGS else None)
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     path = "python -m digitpad predict" if args.photos else "/predict"

@@ -9,7 +9,8 @@ the held-out writers' digits through them.
     jpeg = photo_of_strokes(record["strokes"], np.random.default_rng(0))   # bytes
     preprocess(open_image(jpeg))   # what `python -m digitpad predict` does with a file
 
-Limits: the sheet is plain (no ruled lines, no perspective), its edge shows only with
+Limits: the sheet is plain unless `ruling` says otherwise (`RULINGS`: ruled or squared, its
+lines level and upright before the photo's tilt), has no perspective, its edge shows only with
 `desk=True` (or `desk="note"`: a small note wholly in the frame), the digit fills 35–60%
 of the page, and the pen is a ballpoint unless `pen` says otherwise (`PENS`), so these are
 easier than some real phone photos.
@@ -28,6 +29,11 @@ DEEP_SHADOW = (0.2, 0.7)  # The benchmark's: a phone's own shadow, a lamp to one
 # Pens: the brush's radius as a share of the digit's height, and the ink's grey level.
 PENS = {"pen": ((0.02, 0.05), (15, 70)), "marker": ((0.08, 0.14), (15, 70)),
         "pencil": ((0.02, 0.05), (70, 140))}
+# Printed lines: their spacing as a share of the digit's size (its longer side: a digit written
+# between the lines of ruled paper, or across two or three squares), and both ways or level only.
+RULINGS = {"ruled": ((0.8, 1.6), False), "squared": ((0.4, 1.0), True)}
+RULE_DARKNESS = (30, 120)  # Grey levels a line is darker than the paper: pale blue to grey print.
+RULE_WIDTH = (0.01, 0.025)  # A line's width as a share of the digit's size.
 
 
 def on_a_desk(gray: np.ndarray, digit_box, rng):
@@ -62,13 +68,31 @@ def on_a_note(gray: np.ndarray, rng):
     return out, desk
 
 
+def ruled_lines(size: int, digit_height: int, rng, ruling: str) -> np.ndarray:
+    """The printed lines of a `(size, size)` page of `ruling` paper (`RULINGS`) behind a digit
+    whose longer side is `digit_height` px: `(size, size) float32` coverage in [0, 1], anti-aliased."""
+    spacings, squared = RULINGS[ruling]
+    spacing = digit_height * rng.uniform(*spacings)
+    width = max(1.0, digit_height * rng.uniform(*RULE_WIDTH))
+
+    def across(offset):  # Coverage of the lines along one axis: 1 on a line, 0 between.
+        along = (np.arange(size) + offset) % spacing
+        return np.clip(width / 2 + 0.5 - np.minimum(along, spacing - along), 0, 1).astype(np.float32)
+
+    lines = np.repeat(across(rng.uniform(0, spacing))[:, None], size, axis=1)
+    if squared:
+        lines = np.maximum(lines, across(rng.uniform(0, spacing))[None, :])
+    return lines
+
+
 def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
-             ink_levels=PENS["pen"][1]) -> Image.Image:
+             ink_levels=PENS["pen"][1], ruling: str | None = None) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper (its longer
     side 35–60% of the page's) in ink of a grey level drawn from `ink_levels`, its far side
     darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose edge may
     show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the corners the
-    tilt turns in are the desk's."""
+    tilt turns in are the desk's; with `ruling` (`RULINGS`), the paper has printed lines
+    `RULE_DARKNESS` darker than it. Plain paper draws the same random numbers as before rulings."""
     size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
@@ -77,6 +101,8 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
     paper = rng.uniform(175, 235)
     tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 0.98)])
     ink_level = rng.uniform(*ink_levels)
+    if ruling:
+        paper = paper - rng.uniform(*RULE_DARKNESS) * ruled_lines(size, max(ink.shape), rng, ruling)
     gray = paper * (1 - alpha) + ink_level * alpha
     beyond = None
     if desk == "note":
@@ -112,11 +138,11 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
 
 
 def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
-                     desk: bool | str = False, pen: str = "pen") -> bytes:
+                     desk: bool | str = False, pen: str = "pen", ruling: str | None = None) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall; with `pen`'s
     width and ink, `PENS`: a ballpoint 4–10% of its height wide, a marker 16–28%, a pencil's
-    grey) and photographed, on a desk if `desk` (as `on_paper` takes it). `sideways=None`
-    stores it turned one time in seven."""
+    grey) and photographed, on a desk if `desk`, on ruled or squared paper if `ruling` (as
+    `on_paper` takes them). `sideways=None` stores it turned one time in seven."""
     widths, ink_levels = PENS[pen]
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
@@ -125,7 +151,7 @@ def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)
     ink = alpha[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    image = on_paper(ink, rng, shadow, desk, ink_levels)
+    image = on_paper(ink, rng, shadow, desk, ink_levels, ruling)
     if sideways is None:
         sideways = bool(rng.random() < SIDEWAYS_CHANCE)
     return jpeg_bytes(image, rng, sideways)

@@ -48,6 +48,14 @@ BLOB_RATIO = 0.55  # A lighting estimate darker than this share of one WIDE_WIND
 WIDE_WINDOWS = 3  # clear of the picture's edge, is a blob of ink (a shadow darkens far less).
 BOARD_SMOOTHER = 20  # Light ink's lighting this many times smoother than dark ink's is a board's:
 # chalk, whatever the count of ink or its edges says (pages measured: at most 10 times rougher).
+RULE_LEVEL = 0.25  # Ruled or squared paper's lines fainter than this in the ink map do no harm.
+RULE_TILT = 21  # Darker ones are found at slopes up to this many hundredths (12°) off level or upright,
+RULE_COVER = 0.8  # above RULE_LEVEL along this share of their length (over half the picture's),
+RULE_WIDTH = 0.03  # at most this share of the picture's longer side wide, with page clear of ink
+RULE_GAP = 0.01  # along most of their length this share of it beyond them on both sides (a thick
+RULE_LINES = 2  # stroke has ink there), and at least two of them parallel (a long stroke is one).
+RULE_SHARE = 0.2  # A line's darkness is this quantile of the ink along it (strokes cross it).
+RULE_SIZE = 128  # Lines are sought first in the ink map shrunk (by a max filter) to about this.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """`(H, W)` gray in [0, 255] → `(H, W) float32` ink in [0, 1]: 1 is ink, 0 is background.
@@ -73,7 +81,8 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
     note) can read as light ink, the page the "stroke" (`page_read_as_ink`); then the page's
     dark ink is read, and all round it is desk.
-    Ink along the picture's edge or the desk is then dropped (`without_edge_pieces`).
+    A photo's dark ink loses the lines of ruled or squared paper (`without_ruling`), and ink
+    along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
     level = float(np.median(gray))
     dark_ink = level >= 128
@@ -101,10 +110,12 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
         page = page_read_as_ink(gray, ink)
         if page is not None:
             dark_ink, beyond = True, ~page
+    if beyond is not None and dark_ink:
+        flat = np.where(beyond, 255.0, flatten_background(gray, True, closed, paper)).astype(np.float32)
+        ink = _ink_from_flat(flat)
+    if photo and dark_ink:
+        ink = without_ruling(ink, None if beyond is None else ~beyond)
     if beyond is not None:
-        if dark_ink:
-            flat = np.where(beyond, 255.0, flatten_background(gray, True, closed, paper)).astype(np.float32)
-            ink = _ink_from_flat(flat)
         ink = without_edge_pieces(ink, beyond if dark_ink else None)
     background = float(np.median(flat))
     contrast = max(background - float(flat.min()), float(flat.max()) - background)
@@ -319,6 +330,154 @@ def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray
     share = np.bincount(border, weights=sharp, minlength=labels.max() + 1)[candidates] / np.maximum(count, 1)
     kept = candidates[share >= SHARP_SHARE]
     return kept, closed[on_y, on_x][sharp & np.isin(border, kept)]
+
+
+def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarray:
+    """An `(H, W)` ink map without the printed lines of ruled or squared paper: lines running
+    about level, then about upright, across the page (`page`, bool `(H, W)`: not the desk) are
+    found (`ruling_slope`) and taken out as if they were the paper's own shade, so a stroke that
+    crosses one keeps what ink it has beyond the line's (`line_darkness`). Faint lines, under
+    `RULE_LEVEL`, are left: they do no harm. Unchanged when there are none."""
+    if page is None:
+        page = np.ones(ink.shape, bool)
+    for upright in (False, True):
+        work, on_page = (ink.T, page.T) if upright else (ink, page)
+        slope = ruling_slope(work, on_page)
+        if slope is None:
+            continue
+        lines = line_darkness(work, on_page, slope)
+        work = np.where(on_page, np.clip((work - lines) / np.maximum(1.0 - lines, 0.05), 0.0, 1.0), work)
+        ink = np.ascontiguousarray((work.T if upright else work).astype(np.float32))
+    return ink
+
+
+def ruling_slope(ink: np.ndarray, page: np.ndarray) -> float | None:
+    """The slope (rows per column) of two or more ruled lines running about level across the
+    `(H, W)` ink map's `page`, or None. Sought in hundredths on the ink shrunk by a max filter
+    to about `RULE_SIZE`, then in thousandths around the best of those at full size."""
+    factor = max(1, max(ink.shape) // RULE_SIZE)
+    small = _pooled(ink, factor, np.maximum)
+    coarse = _best_slope(small, _pooled(page, factor, np.minimum), [k / 100 for k in range(-RULE_TILT, RULE_TILT + 1)])
+    if coarse is None:
+        return None
+    k = coarse - RULE_TILT
+    return _best_slope(ink, page, [(10 * k + j) / 1000 for j in range(-5, 6)], values=True)
+
+
+def _pooled(picture: np.ndarray, factor: int, combine) -> np.ndarray:
+    """An `(H, W)` picture shrunk by a whole `factor`, each block's pixels reduced with
+    `combine` (`np.maximum`: a max filter; `np.minimum`); a part block at the end is dropped."""
+    height, width = (side // factor * factor for side in picture.shape)
+    rows = picture[0:height:factor, :width]
+    for offset in range(1, factor):
+        rows = combine(rows, picture[offset:height:factor, :width])
+    pooled = rows[:, 0::factor]
+    for offset in range(1, factor):
+        pooled = combine(pooled, rows[:, offset::factor])
+    return pooled
+
+
+def _best_slope(ink, page, slopes, values=False):
+    """Of `slopes`, the one along which the `(H, W)` ink map's ruled lines (`_ruled_lines`) hold
+    the most ink: its index, or its value if `values`; None if none has lines. All slopes'
+    lines are counted at once, first only the pixels near ink: the page is counted only for
+    slopes with `RULE_LINES` lines or more that could be covered."""
+    height, width = ink.shape
+    shifts = _line_shifts(width, slopes)
+    count = height + int(shifts.max())
+
+    def tally(mask, chosen):
+        rows, cols = np.nonzero(mask)
+        bins = (rows[None, :] + shifts[chosen][:, cols]) + np.arange(len(chosen))[:, None] * count
+        return np.bincount(bins.ravel(), minlength=len(chosen) * count).reshape(len(chosen), count)
+
+    hits = tally(_near_lines(ink) & page, np.arange(len(slopes)))
+    shortest = _shortest_line(page)
+    chosen = np.flatnonzero((hits >= RULE_COVER * shortest).sum(axis=1) >= RULE_LINES)
+    if not len(chosen):
+        return None
+    counts = tally(page, chosen)
+    best, found = 0.0, None
+    for index, on_page in zip(chosen, counts):
+        runs = _ruled_lines(on_page, hits[index], page)
+        held = sum(float(hits[index, start:end].sum()) for start, end in runs)
+        if held > best:
+            best, found = held, (float(slopes[index]) if values else int(index))
+    return found
+
+
+def _near_lines(ink: np.ndarray) -> np.ndarray:
+    """Pixels of an `(H, W)` ink map above `RULE_LEVEL`, or a row from one: a line a slope's
+    bins cut at a slant need not lie in one bin. `(H, W)` bool."""
+    above = ink > RULE_LEVEL
+    near = above.copy()
+    near[1:] |= above[:-1]
+    near[:-1] |= above[1:]
+    return near
+
+
+def _line_shifts(width: int, slopes) -> np.ndarray:
+    """For lines of each of `slopes` (rows per column) across a picture `width` wide, what each
+    column adds to a pixel's row to give its line's number, from 0: `(len(slopes), width)` int."""
+    slopes = np.asarray(slopes, dtype=np.float64)
+    shifts = np.floor(0.5 - np.arange(width)[None, :] * slopes[:, None]).astype(np.int64)
+    return shifts - shifts.min(axis=1, keepdims=True)
+
+
+def _line_bins(shape, slope: float) -> np.ndarray:
+    """Each pixel's line of the given slope (rows per column), numbered from 0: `(H, W)` int."""
+    rows, cols = np.indices(shape)
+    return rows + _line_shifts(shape[1], [slope])[0][cols]
+
+
+def _shortest_line(page: np.ndarray) -> float:
+    """How many pixels of a ruled line about level must be on the `(H, W)` picture's `page`:
+    half as many as the page is wide (a small page's lines are short)."""
+    return 0.5 * int(page.any(axis=0).sum())
+
+
+def _ruled_lines(counts, hits, page):
+    """The ruled lines among lines of pixels of an `(H, W)` picture, of which `counts` (`(n,)`)
+    are on its `page` and `hits` near ink: runs of lines, `[(start, end)]`, near ink along
+    `RULE_COVER` of their length or more, each line at least `_shortest_line`, at most
+    `RULE_WIDTH` of the picture's longer side wide and with clearer lines `RULE_GAP` of it beyond
+    on both sides; none unless there are `RULE_LINES`."""
+    side = max(page.shape)
+    cover = np.where(counts >= _shortest_line(page), hits / np.maximum(counts, 1), 0.0)
+    covered = np.concatenate([[False], cover >= RULE_COVER, [False]])
+    starts = np.flatnonzero(covered[1:] & ~covered[:-1])
+    ends = np.flatnonzero(covered[:-1] & ~covered[1:])
+    gap = max(2, int(RULE_GAP * side))
+    padded = np.concatenate([np.zeros(gap), cover, np.zeros(gap)])
+    runs = [(start, end) for start, end in zip(starts, ends)
+            if end - start <= max(3, RULE_WIDTH * side)
+            and padded[start] <= 0.5 and padded[end - 1 + 2 * gap] <= 0.5]
+    return runs if len(runs) >= RULE_LINES else []
+
+
+def line_darkness(ink: np.ndarray, page: np.ndarray, slope: float) -> np.ndarray:
+    """How dark the ruled lines of the given slope are at each pixel of the `(H, W)` ink map,
+    0 off them: on each line of pixels that `_ruled_lines` finds, the `RULE_SHARE` quantile of
+    its `page` pixels' ink, and a line's neighbours take the darker of the two (its blurred
+    edge). `(H, W) float64`."""
+    bins = _line_bins(ink.shape, slope)
+    count = int(bins.max()) + 1
+    on_page = bins[page]
+    counts = np.bincount(on_page, minlength=count)
+    runs = _ruled_lines(counts, np.bincount(on_page, weights=_near_lines(ink)[page], minlength=count), page)
+    values = np.clip(ink[page], 0.0, 0.999).astype(np.float64)
+    keys = np.sort(on_page + values)  # By line, then by ink.
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    picks = np.minimum(starts + (RULE_SHARE * counts).astype(np.int64), len(keys) - 1)
+    darkness = np.clip(keys[picks] - np.arange(count), 0.0, 1.0)
+    lines = np.zeros(count, bool)
+    for start, end in runs:
+        lines[max(start - 1, 0) : end + 1] = True
+    darkness = np.where(lines, darkness, 0.0)
+    edged = darkness.copy()
+    edged[1:] = np.maximum(edged[1:], darkness[:-1])
+    edged[:-1] = np.maximum(edged[:-1], darkness[1:])
+    return edged[bins]
 
 
 def _edge_labels(labels: np.ndarray) -> np.ndarray:

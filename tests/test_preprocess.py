@@ -15,6 +15,7 @@ from digitpad.preprocess import (
     preprocess,
     roughness,
     without_edge_pieces,
+    without_ruling,
 )
 from digitpad.classify import classify_inputs
 from digitpad.reading import to_grayscale
@@ -436,6 +437,76 @@ def test_a_photo_of_a_blank_page_is_refused(desk, least):
         except ValueError:
             refused += 1
     assert refused >= least
+
+
+@pytest.mark.parametrize("ruling, pen, least", [("ruled", "pencil", 90), ("squared", "pencil", 90),
+                                               ("squared", "pen", 98)])
+def test_digits_on_ruled_or_squared_paper_are_read_without_the_lines(model, drawn_digits, ruling, pen, least):
+    """A digit photographed on ruled or squared paper whose printed lines are up to 120 grey levels
+    darker than the paper: the lines cross the digit's box, touch its strokes and reach the edge
+    with them. Before the lines were taken out, 73 and 54 of these 100 in pencil were read right,
+    87 in ballpoint on squared paper; now 95, 94 and 100."""
+    from digitpad.paper import photo_of_strokes
+    from digitpad.reading import open_image
+
+    right = 0
+    for index, record in enumerate(drawn_digits):
+        photo = open_image(photo_of_strokes(record["strokes"], np.random.default_rng(500 + index), pen=pen,
+                                            ruling=ruling))
+        try:
+            right += int(np.argmax(classify_inputs(model, preprocess(photo)[None])[0])) == record["label"]
+        except ValueError:
+            pass
+    assert right >= least
+
+
+def ruled_ink(lines=(40, 80, 120, 160), width=2, level=0.6, upright=False):
+    """A 200×200 ink map with printed lines `width` px wide of ink `level` at the rows `lines`
+    (columns if `upright`), and one stroke of full ink crossing them all."""
+    ink = np.zeros((200, 200), np.float32)
+    for row in lines:
+        ink[row : row + width] = level
+    ink[20:180, 98:104] = 1.0
+    return np.ascontiguousarray(ink.T) if upright else ink
+
+
+@pytest.mark.parametrize("upright", [False, True])
+def test_ruled_lines_are_taken_out_and_the_stroke_across_them_kept(upright):
+    ink = ruled_ink(upright=upright)
+    cleaned = without_ruling(ink)
+    stroke = np.zeros(ink.shape, bool)
+    stroke[20:180, 98:104] = True
+    stroke = stroke.T if upright else stroke
+    assert cleaned[~stroke].max() < 0.1  # Lines gone, ...
+    assert cleaned[stroke].min() == 1.0  # ... and the stroke whole, where it crosses them too.
+
+
+def test_slanted_ruled_lines_are_found():
+    rows, cols = np.indices((200, 300))
+    ink = np.where(np.abs((rows - 0.1 * cols) % 50 - 25) < 1.0, 0.7, 0.0).astype(np.float32)  # Slope 0.1.
+    ink[30:170, 140:146] = 1.0
+    cleaned = without_ruling(ink)
+    assert cleaned[:, :130].max() < 0.2 and cleaned[30:170, 140:146].min() > 0.9
+
+
+@pytest.mark.parametrize("ink", [
+    ruled_ink(lines=(100,)),  # One long straight stroke (a 1 cropped tight, a 7's bar): not paper.
+    ruled_ink(lines=(60, 140), width=30, level=1.0),  # Two thick parallel strokes: a marker's.
+    ruled_ink(lines=(60, 140), level=0.2),  # Faint lines: no harm, left.
+], ids=["one line", "thick strokes", "faint lines"])
+def test_long_strokes_and_faint_lines_are_not_taken_out(ink):
+    assert (without_ruling(ink) == ink).all()
+
+
+def test_a_small_pages_ruled_lines_are_found_and_the_desk_left_alone():
+    """A small page (a ruled card on a desk): its lines are short beside the picture, but long
+    beside the page, which is what counts; the desk is not touched."""
+    ink = ruled_ink()
+    page = np.zeros(ink.shape, bool)
+    page[:, :110] = True  # The page is the left part, the stroke on it; the desk beyond.
+    cleaned = without_ruling(ink, page)
+    assert cleaned[40:42, :95].max() < 0.1 and cleaned[20:180, 98:104].min() == 1.0
+    assert (cleaned[:, 110:] == ink[:, 110:]).all()
 
 
 def test_a_digit_that_runs_off_the_picture_keeps_its_ink():

@@ -305,6 +305,27 @@ def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_d
         assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
 
 
+def test_javascript_takes_out_ruled_lines_as_python_does(visit, drawn_digits, model):
+    """Digits photographed on ruled and squared paper, in ballpoint and pencil, two on a ruled
+    card lying on a desk: the lines are found and taken out in both, with the same inputs and digits."""
+    from digitpad.paper import photo_of_strokes
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    grays = []
+    for count, index in enumerate(range(2, 100, 8)):
+        photo = photo_of_strokes(drawn_digits[index]["strokes"], np.random.default_rng(500 + index),
+                                 pen=("pen", "pencil")[count % 2], ruling=("ruled", "squared")[count // 2 % 2],
+                                 desk="note" if count >= 11 else False)
+        grays.append(np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8))
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
+        assert "input" in js, js
+        python = preprocess(gray)
+        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
+        assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
+
+
 def test_javascript_centres_a_bar_as_python_does(visit):
     """Bars of one value have their centre of mass on a half pixel: a tie, which both round
     to even only if both sum exactly (in float64; float32 sums put 110 of 300 a pixel apart)."""

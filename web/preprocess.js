@@ -190,13 +190,12 @@ export function ink_map(gray) {
       beyond = page.map((v) => 1 - v);
     }
   }
-  if (beyond) {
-    if (dark) {
-      flat = off_the_desk(flatten_background(gray, true, closed, paper), beyond);
-      ink = ink_from_flat(flat);
-    }
-    ink = without_edge_pieces(ink, dark ? beyond : null);
+  if (beyond && dark) {
+    flat = off_the_desk(flatten_background(gray, true, closed, paper), beyond);
+    ink = ink_from_flat(flat);
   }
+  if (photo && dark) ink = without_ruling(ink, beyond ? beyond.map((v) => 1 - v) : null);
+  if (beyond) ink = without_edge_pieces(ink, dark ? beyond : null);
   const background = median(flat.data);
   const [darkest, brightest] = min_max(flat.data);
   const contrast = Math.max(background - darkest, brightest - background);
@@ -478,6 +477,197 @@ function sharp_pieces(labels, candidates, closed) {
 }
 
 // The piece labels (above 0) along the edge of an h × w label array, as a Set.
+// The ink without the printed lines of ruled or squared paper: lines about level, then about
+// upright, across the page (`page`: 1 = page, not desk; null: all of it) are found and taken out
+// as if they were the paper's own shade; faint ones (under RULE_LEVEL) are left.
+export function without_ruling(ink, page = null) {
+  page = page || new Uint8Array(ink.h * ink.w).fill(1);
+  for (const upright of [false, true]) {
+    let work = upright ? transposed(ink) : ink;
+    const on_page = upright ? transposed_mask(page, ink.h, ink.w) : page;
+    const slope = ruling_slope(work, on_page);
+    if (slope === null) continue;
+    const lines = line_darkness(work, on_page, slope);
+    const out = picture(work.h, work.w);
+    for (let i = 0; i < out.data.length; i++) {
+      const v = work.data[i], l = lines[i];
+      out.data[i] = on_page[i] ? Math.min(Math.max((v - l) / Math.max(1 - l, 0.05), 0), 1) : v;
+    }
+    ink = upright ? transposed(out) : out;
+  }
+  return ink;
+}
+
+function transposed(image) {
+  const out = picture(image.w, image.h);
+  for (let y = 0; y < image.h; y++) for (let x = 0; x < image.w; x++) out.data[x * image.h + y] = image.data[y * image.w + x];
+  return out;
+}
+
+function transposed_mask(mask, h, w) {
+  const out = new Uint8Array(h * w);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[x * h + y] = mask[y * w + x];
+  return out;
+}
+
+// The slope (rows per column) of two or more ruled lines about level across the ink's page, or
+// null: in hundredths on the ink shrunk by a max filter to about RULE_SIZE, then in thousandths.
+function ruling_slope(ink, page) {
+  const factor = Math.max(1, Math.floor(Math.max(ink.h, ink.w) / C.RULE_SIZE));
+  const [small, small_page] = pooled(ink, page, factor);
+  const coarse = [];
+  for (let k = -C.RULE_TILT; k <= C.RULE_TILT; k++) coarse.push(k / 100);
+  const index = best_slope(small, small_page, coarse);
+  if (index === null) return null;
+  const k = index - C.RULE_TILT, fine = [];
+  for (let j = -5; j <= 5; j++) fine.push((10 * k + j) / 1000);
+  const found = best_slope(ink, page, fine);
+  return found === null ? null : fine[found];
+}
+
+// The ink shrunk by a whole factor, each block's greatest value, and the page's blocks wholly on it.
+function pooled(ink, page, factor) {
+  const h = Math.floor(ink.h / factor), w = Math.floor(ink.w / factor);
+  const small = picture(h, w), small_page = new Uint8Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let most = -Infinity, all = 1;
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const i = (y * factor + dy) * ink.w + x * factor + dx;
+          if (ink.data[i] > most) most = ink.data[i];
+          if (!page[i]) all = 0;
+        }
+      }
+      small.data[y * w + x] = most;
+      small_page[y * w + x] = all;
+    }
+  }
+  return [small, small_page];
+}
+
+// Pixels above RULE_LEVEL, or a row from one.
+function near_lines(ink) {
+  const {h, w} = ink, near = new Uint8Array(h * w);
+  for (let i = 0; i < h * w; i++) {
+    if (ink.data[i] <= C.RULE_LEVEL) continue;
+    near[i] = 1;
+    if (i >= w) near[i - w] = 1;
+    if (i + w < h * w) near[i + w] = 1;
+  }
+  return near;
+}
+
+// For lines of a slope across a picture `w` wide, what each column adds to a pixel's row to
+// give its line's number, from 0.
+function line_shifts(w, slope) {
+  const shifts = new Int32Array(w);
+  for (let x = 0; x < w; x++) shifts[x] = Math.floor(0.5 - x * slope);
+  const least = Math.min(...shifts);
+  for (let x = 0; x < w; x++) shifts[x] -= least;
+  return shifts;
+}
+
+// Of `slopes`, the index of the one along which the ruled lines hold the most ink, or null.
+function best_slope(ink, page, slopes) {
+  const {h, w} = ink, near = near_lines(ink), shortest = shortest_line(page, h, w);
+  let best = 0, found = null;
+  for (let s = 0; s < slopes.length; s++) {
+    const shifts = line_shifts(w, slopes[s]);
+    const count = h + Math.max(...shifts);
+    const hits = new Float64Array(count), counts = new Float64Array(count);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (near[i] && page[i]) hits[y + shifts[x]] += 1;
+      }
+    }
+    let full = 0;
+    for (const v of hits) if (v >= C.RULE_COVER * shortest) full++;
+    if (full < C.RULE_LINES) continue;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (page[y * w + x]) counts[y + shifts[x]] += 1;
+    let held = 0;
+    for (const [start, end] of ruled_lines(counts, hits, page, h, w)) for (let b = start; b < end; b++) held += hits[b];
+    if (held > best) [best, found] = [held, s];
+  }
+  return found;
+}
+
+// How many pixels of a ruled line about level must be on the page: half as many as it is wide.
+function shortest_line(page, h, w) {
+  let columns = 0;
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) {
+      if (page[y * w + x]) {
+        columns++;
+        break;
+      }
+    }
+  }
+  return 0.5 * columns;
+}
+
+// The ruled lines among lines of pixels (`counts` on the h × w picture's page, `hits` near ink):
+// runs [start, end) near ink along RULE_COVER of their length, each line at least shortest_line,
+// at most RULE_WIDTH of the longer side wide, clearer lines RULE_GAP of it beyond on both sides;
+// none unless there are RULE_LINES.
+function ruled_lines(counts, hits, page, h, w) {
+  const side = Math.max(h, w), n = counts.length, shortest = shortest_line(page, h, w);
+  const cover = new Float64Array(n);
+  for (let b = 0; b < n; b++) cover[b] = counts[b] >= shortest ? hits[b] / Math.max(counts[b], 1) : 0;
+  const gap = Math.max(2, Math.trunc(C.RULE_GAP * side));
+  const at = (b) => (b >= 0 && b < n ? cover[b] : 0);
+  const runs = [];
+  for (let b = 0; b < n; b++) {
+    if (cover[b] < C.RULE_COVER || (b > 0 && cover[b - 1] >= C.RULE_COVER)) continue;
+    let end = b;
+    while (end < n && cover[end] >= C.RULE_COVER) end++;
+    if (end - b <= Math.max(3, C.RULE_WIDTH * side) && at(b - gap) <= 0.5 && at(end - 1 + gap) <= 0.5) runs.push([b, end]);
+  }
+  return runs.length >= C.RULE_LINES ? runs : [];
+}
+
+// How dark the ruled lines of a slope are at each pixel, 0 off them: on each line the RULE_SHARE
+// quantile of its page pixels' ink; a line's neighbours take the darker of the two.
+function line_darkness(ink, page, slope) {
+  const {h, w} = ink, near = near_lines(ink), shifts = line_shifts(w, slope);
+  const count = h + Math.max(...shifts);
+  const counts = new Float64Array(count), hits = new Float64Array(count);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!page[i]) continue;
+      counts[y + shifts[x]] += 1;
+      if (near[i]) hits[y + shifts[x]] += 1;
+    }
+  }
+  const lines = new Uint8Array(count);
+  for (const [start, end] of ruled_lines(counts, hits, page, h, w)) {
+    for (let b = Math.max(start - 1, 0); b < Math.min(end + 1, count); b++) lines[b] = 1;
+  }
+  const values = Array.from({length: count}, () => []);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x, b = y + shifts[x];
+      if (page[i] && lines[b]) values[b].push(Math.min(Math.max(ink.data[i], 0), Math.fround(0.999)));
+    }
+  }
+  const darkness = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    if (!lines[b]) continue;
+    const sorted = Float64Array.from(values[b]).sort();
+    darkness[b] = sorted[Math.min(Math.floor(C.RULE_SHARE * sorted.length), sorted.length - 1)];
+  }
+  const edged = Float64Array.from(darkness);
+  for (let b = 0; b < count; b++) {
+    if (b > 0) edged[b] = Math.max(edged[b], darkness[b - 1]);
+    if (b + 1 < count) edged[b] = Math.max(edged[b], darkness[b + 1]);
+  }
+  const out = new Float64Array(h * w);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = edged[y + shifts[x]];
+  return out;
+}
+
 function edge_labels(labels, h, w) {
   const edge = new Set();
   for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
