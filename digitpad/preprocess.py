@@ -54,7 +54,7 @@ RULE_COVER = 0.8  # above RULE_LEVEL along this share of their length (over half
 RULE_WIDTH = 0.03  # at most this share of the picture's longer side wide, with page clear of ink
 RULE_GAP = 0.01  # along most of their length this share of it beyond them on both sides (a thick
 RULE_LINES = 2  # stroke has ink there), and at least two of them parallel (a long stroke is one).
-RULE_SHARE = 0.2  # A line's darkness is this quantile of the ink along it (strokes cross it).
+RULE_SHARE = 0.5  # A line's darkness is this quantile of the ink along it: its median (strokes cross it).
 RULE_SIZE = 128  # Lines are sought first in the ink map shrunk (by a max filter) to about this.
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -357,7 +357,8 @@ def ruling_slope(ink: np.ndarray, page: np.ndarray) -> float | None:
     to about `RULE_SIZE`, then in thousandths around the best of those at full size."""
     factor = max(1, max(ink.shape) // RULE_SIZE)
     small = _pooled(ink, factor, np.maximum)
-    coarse = _best_slope(small, _pooled(page, factor, np.minimum), [k / 100 for k in range(-RULE_TILT, RULE_TILT + 1)])
+    coarse = _best_slope(small, _pooled(page, factor, np.minimum), [k / 100 for k in range(-RULE_TILT, RULE_TILT + 1)],
+                         blur=int(factor > 1))
     if coarse is None:
         return None
     k = coarse - RULE_TILT
@@ -377,11 +378,11 @@ def _pooled(picture: np.ndarray, factor: int, combine) -> np.ndarray:
     return pooled
 
 
-def _best_slope(ink, page, slopes, values=False):
+def _best_slope(ink, page, slopes, values=False, blur=0):
     """Of `slopes`, the one along which the `(H, W)` ink map's ruled lines (`_ruled_lines`) hold
     the most ink: its index, or its value if `values`; None if none has lines. All slopes'
     lines are counted at once, first only the pixels near ink: the page is counted only for
-    slopes with `RULE_LINES` lines or more that could be covered."""
+    slopes with `RULE_LINES` lines or more that could be covered. `blur`: see `_ruled_lines`."""
     height, width = ink.shape
     shifts = _line_shifts(width, slopes)
     count = height + int(shifts.max())
@@ -399,7 +400,7 @@ def _best_slope(ink, page, slopes, values=False):
     counts = tally(page, chosen)
     best, found = 0.0, None
     for index, on_page in zip(chosen, counts):
-        runs = _ruled_lines(on_page, hits[index], page)
+        runs = _ruled_lines(on_page, hits[index], page, blur)
         held = sum(float(hits[index, start:end].sum()) for start, end in runs)
         if held > best:
             best, found = held, (float(slopes[index]) if values else int(index))
@@ -436,21 +437,22 @@ def _shortest_line(page: np.ndarray) -> float:
     return 0.5 * int(page.any(axis=0).sum())
 
 
-def _ruled_lines(counts, hits, page):
+def _ruled_lines(counts, hits, page, blur=0):
     """The ruled lines among lines of pixels of an `(H, W)` picture, of which `counts` (`(n,)`)
     are on its `page` and `hits` near ink: runs of lines, `[(start, end)]`, near ink along
     `RULE_COVER` of their length or more, each line at least `_shortest_line`, at most
     `RULE_WIDTH` of the picture's longer side wide and with clearer lines `RULE_GAP` of it beyond
-    on both sides; none unless there are `RULE_LINES`."""
+    on both sides, give or take `blur` lines each side (a shrunk picture's); none unless there
+    are `RULE_LINES`."""
     side = max(page.shape)
     cover = np.where(counts >= _shortest_line(page), hits / np.maximum(counts, 1), 0.0)
     covered = np.concatenate([[False], cover >= RULE_COVER, [False]])
     starts = np.flatnonzero(covered[1:] & ~covered[:-1])
     ends = np.flatnonzero(covered[:-1] & ~covered[1:])
-    gap = max(2, int(RULE_GAP * side))
+    gap = max(2, int(RULE_GAP * side)) + blur
     padded = np.concatenate([np.zeros(gap), cover, np.zeros(gap)])
     runs = [(start, end) for start, end in zip(starts, ends)
-            if end - start <= max(3, RULE_WIDTH * side)
+            if end - start <= max(3, RULE_WIDTH * side) + 2 * blur
             and padded[start] <= 0.5 and padded[end - 1 + 2 * gap] <= 0.5]
     return runs if len(runs) >= RULE_LINES else []
 

@@ -517,7 +517,7 @@ function ruling_slope(ink, page) {
   const [small, small_page] = pooled(ink, page, factor);
   const coarse = [];
   for (let k = -C.RULE_TILT; k <= C.RULE_TILT; k++) coarse.push(k / 100);
-  const index = best_slope(small, small_page, coarse);
+  const index = best_slope(small, small_page, coarse, factor > 1 ? 1 : 0);
   if (index === null) return null;
   const k = index - C.RULE_TILT, fine = [];
   for (let j = -5; j <= 5; j++) fine.push((10 * k + j) / 1000);
@@ -569,7 +569,7 @@ function line_shifts(w, slope) {
 }
 
 // Of `slopes`, the index of the one along which the ruled lines hold the most ink, or null.
-function best_slope(ink, page, slopes) {
+function best_slope(ink, page, slopes, blur = 0) {
   const {h, w} = ink, near = near_lines(ink), shortest = shortest_line(page, h, w);
   let best = 0, found = null;
   for (let s = 0; s < slopes.length; s++) {
@@ -587,7 +587,7 @@ function best_slope(ink, page, slopes) {
     if (full < C.RULE_LINES) continue;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (page[y * w + x]) counts[y + shifts[x]] += 1;
     let held = 0;
-    for (const [start, end] of ruled_lines(counts, hits, page, h, w)) for (let b = start; b < end; b++) held += hits[b];
+    for (const [start, end] of ruled_lines(counts, hits, page, h, w, blur)) for (let b = start; b < end; b++) held += hits[b];
     if (held > best) [best, found] = [held, s];
   }
   return found;
@@ -609,20 +609,20 @@ function shortest_line(page, h, w) {
 
 // The ruled lines among lines of pixels (`counts` on the h × w picture's page, `hits` near ink):
 // runs [start, end) near ink along RULE_COVER of their length, each line at least shortest_line,
-// at most RULE_WIDTH of the longer side wide, clearer lines RULE_GAP of it beyond on both sides;
-// none unless there are RULE_LINES.
-function ruled_lines(counts, hits, page, h, w) {
+// at most RULE_WIDTH of the longer side wide, clearer lines RULE_GAP of it beyond on both sides,
+// give or take `blur` lines each side (a shrunk picture's); none unless there are RULE_LINES.
+function ruled_lines(counts, hits, page, h, w, blur = 0) {
   const side = Math.max(h, w), n = counts.length, shortest = shortest_line(page, h, w);
   const cover = new Float64Array(n);
   for (let b = 0; b < n; b++) cover[b] = counts[b] >= shortest ? hits[b] / Math.max(counts[b], 1) : 0;
-  const gap = Math.max(2, Math.trunc(C.RULE_GAP * side));
+  const gap = Math.max(2, Math.trunc(C.RULE_GAP * side)) + blur;
   const at = (b) => (b >= 0 && b < n ? cover[b] : 0);
   const runs = [];
   for (let b = 0; b < n; b++) {
     if (cover[b] < C.RULE_COVER || (b > 0 && cover[b - 1] >= C.RULE_COVER)) continue;
     let end = b;
     while (end < n && cover[end] >= C.RULE_COVER) end++;
-    if (end - b <= Math.max(3, C.RULE_WIDTH * side) && at(b - gap) <= 0.5 && at(end - 1 + gap) <= 0.5) runs.push([b, end]);
+    if (end - b <= Math.max(3, C.RULE_WIDTH * side) + 2 * blur && at(b - gap) <= 0.5 && at(end - 1 + gap) <= 0.5) runs.push([b, end]);
   }
   return runs.length >= C.RULE_LINES ? runs : [];
 }
