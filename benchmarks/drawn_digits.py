@@ -21,8 +21,9 @@ same model) is scored on the same renderings for comparison.
 with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on contact sheets
 to look at, for the training and tuning sides only: the held-out writers are never looked at.
 `--photos` writes each drawing on paper and photographs it instead (`digitpad.paper`: JPEG,
-shadow, grain, blur, tilt, sometimes stored sideways) and reads the JPEG bytes as `python -m
-digitpad predict` reads a file. `--baseline OTHER` reads the very same renderings with a
+shadow, grain, blur, tilt, sometimes stored sideways; `--photos KIND` for a desk, a small note,
+a marker, a pencil, ruled or squared paper) and reads the JPEG bytes as `python -m digitpad
+predict` reads a file. `--baseline OTHER` reads the very same renderings with a
 second model and prints the change from it to `--model`, with a 95% interval from resampling
 the writers: whether a change of recipe is more than the luck of who was in the sample
 (`digitpad.evaluation.paired_comparison`).

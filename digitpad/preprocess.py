@@ -336,10 +336,13 @@ def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarra
     """An `(H, W)` ink map without the printed lines of ruled or squared paper: lines running
     about level, then about upright, across the page (`page`, bool `(H, W)`: not the desk) are
     found (`ruling_slope`) and taken out as if they were the paper's own shade, so a stroke that
-    crosses one keeps what ink it has beyond the line's (`line_darkness`). Faint lines, under
-    `RULE_LEVEL`, are left: they do no harm. Unchanged when there are none."""
+    crosses one keeps what ink it has beyond the line's (`line_darkness`). Lines darker than the
+    ink (a pencil on grey print) set its scale, so the ink is then scaled again to its darkest
+    pixel off the lines. Faint lines, under `RULE_LEVEL`, are left: they do no harm. Unchanged
+    when there are none."""
     if page is None:
         page = np.ones(ink.shape, bool)
+    ruled = np.zeros(ink.shape, bool)
     for upright in (False, True):
         work, on_page = (ink.T, page.T) if upright else (ink, page)
         slope = ruling_slope(work, on_page)
@@ -348,6 +351,12 @@ def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarra
         lines = line_darkness(work, on_page, slope)
         work = np.where(on_page, np.clip((work - lines) / np.maximum(1.0 - lines, 0.05), 0.0, 1.0), work)
         ink = np.ascontiguousarray((work.T if upright else work).astype(np.float32))
+        ruled |= (lines > 0).T if upright else lines > 0
+    if ruled.any():  # Lines darker than the ink set its scale.
+        off = page & ~ruled
+        top = float(ink[off].max()) if off.any() else 0.0
+        if INK_LEVEL < top < 1.0:
+            ink = np.minimum(ink / top, 1.0).astype(np.float32)
     return ink
 
 

@@ -482,8 +482,9 @@ function sharp_pieces(labels, candidates, closed) {
 // as if they were the paper's own shade; faint ones (under RULE_LEVEL) are left.
 export function without_ruling(ink, page = null) {
   page = page || new Uint8Array(ink.h * ink.w).fill(1);
+  const ruled = new Uint8Array(ink.h * ink.w);
   for (const upright of [false, true]) {
-    let work = upright ? transposed(ink) : ink;
+    const work = upright ? transposed(ink) : ink;
     const on_page = upright ? transposed_mask(page, ink.h, ink.w) : page;
     const slope = ruling_slope(work, on_page);
     if (slope === null) continue;
@@ -494,6 +495,22 @@ export function without_ruling(ink, page = null) {
       out.data[i] = on_page[i] ? Math.min(Math.max((v - l) / Math.max(1 - l, 0.05), 0), 1) : v;
     }
     ink = upright ? transposed(out) : out;
+    for (let y = 0; y < work.h; y++) {
+      for (let x = 0; x < work.w; x++) {
+        if (lines[y * work.w + x] > 0) ruled[upright ? x * work.h + y : y * work.w + x] = 1;
+      }
+    }
+  }
+  // Lines darker than the ink set its scale: scale it again to its darkest pixel off them.
+  let top = 0, any = false;
+  for (let i = 0; i < ruled.length; i++) {
+    if (ruled[i]) any = true;
+    else if (page[i] && ink.data[i] > top) top = ink.data[i];
+  }
+  if (any && top > C.INK_LEVEL && top < 1) {
+    const out = picture(ink.h, ink.w);
+    for (let i = 0; i < out.data.length; i++) out.data[i] = Math.min(ink.data[i] / top, 1);
+    ink = out;
   }
   return ink;
 }
