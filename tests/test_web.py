@@ -282,6 +282,17 @@ def test_javascript_refuses_photos_of_blank_pages_as_python_does(visit):
     assert refused >= 20  # 22 of these 24.
 
 
+def assert_read_alike(page, grays, model):
+    """The page reads each of the `(H, W) uint8` pictures `grays` with (nearly) the same input
+    as Python, and the same digit."""
+    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
+    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
+        assert "input" in js, js
+        python = preprocess(gray)
+        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
+        assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
+
+
 @pytest.mark.parametrize("pen, indices", [("marker", range(0, 100, 7)), ("pencil", range(1, 100, 3))])
 def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_digits, model, pen, indices):
     """A thick or a grey pen under a deep shadow, the page's median below mid-grey: the
@@ -297,12 +308,7 @@ def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_d
         if np.median(gray) < 128:
             grays.append(gray)
     assert len(grays) >= 4
-    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
-    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
-        assert "input" in js, js
-        python = preprocess(gray)
-        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
-        assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
+    assert_read_alike(page, grays, model)
 
 
 def test_javascript_takes_out_ruled_lines_as_python_does(visit, drawn_digits, model):
@@ -318,12 +324,7 @@ def test_javascript_takes_out_ruled_lines_as_python_does(visit, drawn_digits, mo
                                  pen=("pen", "pencil")[count % 2], ruling=("ruled", "squared")[count // 2 % 2],
                                  desk="note" if count >= 11 else False)
         grays.append(np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8))
-    urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
-    for gray, js in zip(grays, page.evaluate(READ_IN_PAGE, urls)):
-        assert "input" in js, js
-        python = preprocess(gray)
-        assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
-        assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
+    assert_read_alike(page, grays, model)
 
 
 def test_javascript_centres_a_bar_as_python_does(visit):
