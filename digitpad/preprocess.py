@@ -50,7 +50,7 @@ BOARD_SMOOTHER = 20  # Light ink's lighting this many times smoother than dark i
 # chalk, whatever the count of ink or its edges says (pages measured: at most 10 times rougher).
 RULE_LEVEL = 0.25  # Ruled or squared paper's lines fainter than this in the ink map do no harm.
 RULE_TILT = 21  # Darker ones are found at slopes up to this many hundredths (12°) off level or upright,
-RULE_COVER = 0.8  # above RULE_LEVEL along this share of their length (over half the picture's),
+RULE_COVER = 0.8  # near ink along this share of their length (half the page's width at least),
 RULE_WIDTH = 0.03  # at most this share of the picture's longer side wide, with page clear of ink
 RULE_GAP = 0.01  # along most of their length this share of it beyond them on both sides (a thick
 RULE_LINES = 2  # stroke has ink there), and at least two of them parallel (a long stroke is one).
