@@ -476,7 +476,6 @@ function sharp_pieces(labels, candidates, closed) {
   return [kept, levels.filter(([k]) => kept.has(k)).map(([, level]) => level)];
 }
 
-// The piece labels (above 0) along the edge of an h × w label array, as a Set.
 // The ink without the printed lines of ruled or squared paper: lines about level, then about
 // upright, across the page (`page`: 1 = page, not desk; null: all of it) are found and taken out
 // as if they were the paper's own shade; faint ones (under RULE_LEVEL) are left.
@@ -685,6 +684,7 @@ function line_darkness(ink, page, slope) {
   return out;
 }
 
+// The piece labels (above 0) along the edge of an h × w label array, as a Set.
 function edge_labels(labels, h, w) {
   const edge = new Set();
   for (let x = 0; x < w; x++) edge.add(labels[x]).add(labels[(h - 1) * w + x]);
