@@ -32,8 +32,8 @@ PENS = {"pen": ((0.02, 0.05), (15, 70)), "marker": ((0.08, 0.14), (15, 70)),
 # Printed lines: their spacing as a share of the digit's size (its longer side: a digit written
 # between the lines of ruled paper, or across two or three squares), and both ways or level only.
 RULINGS = {"ruled": ((0.8, 1.6), False), "squared": ((0.4, 1.0), True)}
-RULE_DARKNESS = (30, 120)  # Grey levels a line is darker than the paper: pale blue to grey print.
-RULE_WIDTH = (0.01, 0.025)  # A line's width as a share of the digit's size.
+LINE_DARKNESS = (30, 120)  # Grey levels a line is darker than the paper: pale blue to grey print.
+LINE_WIDTH = (0.01, 0.025)  # A line's width as a share of the digit's size.
 
 
 def on_a_desk(gray: np.ndarray, digit_box, rng):
@@ -68,12 +68,12 @@ def on_a_note(gray: np.ndarray, rng):
     return out, desk
 
 
-def ruled_lines(size: int, digit_height: int, rng, ruling: str) -> np.ndarray:
+def ruled_lines(size: int, digit_size: int, rng, ruling: str) -> np.ndarray:
     """The printed lines of a `(size, size)` page of `ruling` paper (`RULINGS`) behind a digit
-    whose longer side is `digit_height` px: `(size, size) float32` coverage in [0, 1], anti-aliased."""
+    whose longer side is `digit_size` px: `(size, size) float32` coverage in [0, 1], anti-aliased."""
     spacings, squared = RULINGS[ruling]
-    spacing = digit_height * rng.uniform(*spacings)
-    width = max(1.0, digit_height * rng.uniform(*RULE_WIDTH))
+    spacing = digit_size * rng.uniform(*spacings)
+    width = max(1.0, digit_size * rng.uniform(*LINE_WIDTH))
 
     def across(offset):  # Coverage of the lines along one axis: 1 on a line, 0 between.
         along = (np.arange(size) + offset) % spacing
@@ -92,7 +92,7 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
     darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose edge may
     show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the corners the
     tilt turns in are the desk's; with `ruling` (`RULINGS`), the paper has printed lines
-    `RULE_DARKNESS` darker than it. Plain paper draws the same random numbers as before rulings."""
+    `LINE_DARKNESS` darker than it. Plain paper draws the same random numbers as before rulings."""
     size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
@@ -102,7 +102,7 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
     tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 0.98)])
     ink_level = rng.uniform(*ink_levels)
     if ruling:
-        paper = paper - rng.uniform(*RULE_DARKNESS) * ruled_lines(size, max(ink.shape), rng, ruling)
+        paper = paper - rng.uniform(*LINE_DARKNESS) * ruled_lines(size, max(ink.shape), rng, ruling)
     gray = paper * (1 - alpha) + ink_level * alpha
     beyond = None
     if desk == "note":
