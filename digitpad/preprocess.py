@@ -345,10 +345,10 @@ def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarra
     ruled = np.zeros(ink.shape, bool)
     for upright in (False, True):
         work, on_page = (ink.T, page.T) if upright else (ink, page)
-        slope = ruling_slope(work, on_page)
-        if slope is None:
+        found = ruling_slope(work, on_page)
+        if found is None:
             continue
-        lines = line_darkness(work, on_page, slope)
+        lines = line_darkness(work, on_page, *found)
         work = np.where(on_page, np.clip((work - lines) / np.maximum(1.0 - lines, 0.05), 0.0, 1.0), work)
         ink = np.ascontiguousarray((work.T if upright else work).astype(np.float32))
         ruled |= (lines > 0).T if upright else lines > 0
@@ -360,18 +360,20 @@ def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarra
     return ink
 
 
-def ruling_slope(ink: np.ndarray, page: np.ndarray) -> float | None:
+def ruling_slope(ink: np.ndarray, page: np.ndarray):
     """The slope (rows per column) of two or more ruled lines running about level across the
-    `(H, W)` ink map's `page`, or None. Sought in hundredths on the ink shrunk by a max filter
-    to about `RULE_SIZE`, then in thousandths around the best of those at full size."""
+    `(H, W)` ink map's `page`, and the lines (`_ruled_lines`' runs along `_line_bins`), or None.
+    Sought in hundredths on the ink shrunk by a max filter to about `RULE_SIZE`, then in
+    thousandths around the best of those at full size."""
     factor = max(1, max(ink.shape) // RULE_SIZE)
     small = _pooled(ink, factor, np.maximum)
     coarse = _best_slope(small, _pooled(page, factor, np.minimum), [k / 100 for k in range(-RULE_TILT, RULE_TILT + 1)],
                          blur=int(factor > 1))
     if coarse is None:
         return None
-    k = coarse - RULE_TILT
-    return _best_slope(ink, page, [(10 * k + j) / 1000 for j in range(-5, 6)], values=True)
+    fine = [(10 * (coarse[0] - RULE_TILT) + j) / 1000 for j in range(-5, 6)]
+    found = _best_slope(ink, page, fine)
+    return None if found is None else (fine[found[0]], found[1])
 
 
 def _pooled(picture: np.ndarray, factor: int, combine) -> np.ndarray:
@@ -387,11 +389,11 @@ def _pooled(picture: np.ndarray, factor: int, combine) -> np.ndarray:
     return pooled
 
 
-def _best_slope(ink, page, slopes, values=False, blur=0):
+def _best_slope(ink, page, slopes, blur=0):
     """Of `slopes`, the one along which the `(H, W)` ink map's ruled lines (`_ruled_lines`) hold
-    the most ink: its index, or its value if `values`; None if none has lines. All slopes'
-    lines are counted at once, first only the pixels near ink: the page is counted only for
-    slopes with `RULE_LINES` lines or more that could be covered. `blur`: see `_ruled_lines`."""
+    the most ink: its index and its lines, or None if none has lines. All slopes' lines are
+    counted at once, first only the pixels near ink: the page is counted only for slopes with
+    `RULE_LINES` lines or more that could be covered. `blur`: see `_ruled_lines`."""
     height, width = ink.shape
     shifts = _line_shifts(width, slopes)
     count = height + int(shifts.max())
@@ -409,10 +411,10 @@ def _best_slope(ink, page, slopes, values=False, blur=0):
     counts = tally(page, chosen)
     best, found = 0.0, None
     for index, on_page in zip(chosen, counts):
-        runs = _ruled_lines(on_page, hits[index], page, blur)
+        runs = _ruled_lines(on_page, hits[index], shortest, max(ink.shape), blur)
         held = sum(float(hits[index, start:end].sum()) for start, end in runs)
         if held > best:
-            best, found = held, (float(slopes[index]) if values else int(index))
+            best, found = held, (int(index), runs)
     return found
 
 
@@ -446,15 +448,14 @@ def _shortest_line(page: np.ndarray) -> float:
     return 0.5 * int(page.any(axis=0).sum())
 
 
-def _ruled_lines(counts, hits, page, blur=0):
-    """The ruled lines among lines of pixels of an `(H, W)` picture, of which `counts` (`(n,)`)
-    are on its `page` and `hits` near ink: runs of lines, `[(start, end)]`, near ink along
-    `RULE_COVER` of their length or more, each line at least `_shortest_line`, at most
-    `RULE_WIDTH` of the picture's longer side wide and with clearer lines `RULE_GAP` of it beyond
-    on both sides, give or take `blur` lines each side (a shrunk picture's); none unless there
-    are `RULE_LINES`."""
-    side = max(page.shape)
-    cover = np.where(counts >= _shortest_line(page), hits / np.maximum(counts, 1), 0.0)
+def _ruled_lines(counts, hits, shortest, side, blur=0):
+    """The ruled lines among lines of pixels of a picture whose longer side is `side`, of which
+    `counts` (`(n,)`) are on its page and `hits` near ink: runs of lines, `[(start, end)]`, near
+    ink along `RULE_COVER` of their length or more, each line at least `shortest`
+    (`_shortest_line`), at most `RULE_WIDTH` of `side` wide and with clearer lines `RULE_GAP` of
+    it beyond on both sides, give or take `blur` lines each side (a shrunk picture's); none
+    unless there are `RULE_LINES`."""
+    cover = np.where(counts >= shortest, hits / np.maximum(counts, 1), 0.0)
     covered = np.concatenate([[False], cover >= RULE_COVER, [False]])
     starts = np.flatnonzero(covered[1:] & ~covered[:-1])
     ends = np.flatnonzero(covered[:-1] & ~covered[1:])
@@ -466,16 +467,15 @@ def _ruled_lines(counts, hits, page, blur=0):
     return runs if len(runs) >= RULE_LINES else []
 
 
-def line_darkness(ink: np.ndarray, page: np.ndarray, slope: float) -> np.ndarray:
+def line_darkness(ink: np.ndarray, page: np.ndarray, slope: float, runs) -> np.ndarray:
     """How dark the ruled lines of the given slope are at each pixel of the `(H, W)` ink map,
-    0 off them: on each line of pixels that `_ruled_lines` finds, the `RULE_SHARE` quantile of
-    its `page` pixels' ink, and a line's neighbours take the darker of the two (its blurred
-    edge). `(H, W) float64`."""
+    0 off them: on each of the lines of pixels `runs` (`ruling_slope`'s), the `RULE_SHARE`
+    quantile of its `page` pixels' ink, and a line's neighbours take the darker of the two (its
+    blurred edge). `(H, W) float64`."""
     bins = _line_bins(ink.shape, slope)
     count = int(bins.max()) + 1
     on_page = bins[page]
     counts = np.bincount(on_page, minlength=count)
-    runs = _ruled_lines(counts, np.bincount(on_page, weights=_near_lines(ink)[page], minlength=count), page)
     values = np.clip(ink[page], 0.0, 0.999).astype(np.float64)
     keys = np.sort(on_page + values)  # By line, then by ink.
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])

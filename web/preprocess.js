@@ -485,9 +485,9 @@ export function without_ruling(ink, page = null) {
   for (const upright of [false, true]) {
     const work = upright ? transposed(ink) : ink;
     const on_page = upright ? transposed_mask(page, ink.h, ink.w) : page;
-    const slope = ruling_slope(work, on_page);
-    if (slope === null) continue;
-    const lines = line_darkness(work, on_page, slope);
+    const found = ruling_slope(work, on_page);
+    if (found === null) continue;
+    const lines = line_darkness(work, on_page, ...found);
     const out = picture(work.h, work.w);
     for (let i = 0; i < out.data.length; i++) {
       const v = work.data[i], l = lines[i];
@@ -526,19 +526,20 @@ function transposed_mask(mask, h, w) {
   return out;
 }
 
-// The slope (rows per column) of two or more ruled lines about level across the ink's page, or
-// null: in hundredths on the ink shrunk by a max filter to about RULE_SIZE, then in thousandths.
+// The slope (rows per column) of two or more ruled lines about level across the ink's page and
+// the lines (ruled_lines' runs), or null: in hundredths on the ink shrunk by a max filter to about
+// RULE_SIZE, then in thousandths.
 function ruling_slope(ink, page) {
   const factor = Math.max(1, Math.floor(Math.max(ink.h, ink.w) / C.RULE_SIZE));
   const [small, small_page] = pooled(ink, page, factor);
   const coarse = [];
   for (let k = -C.RULE_TILT; k <= C.RULE_TILT; k++) coarse.push(k / 100);
-  const index = best_slope(small, small_page, coarse, factor > 1 ? 1 : 0);
-  if (index === null) return null;
-  const k = index - C.RULE_TILT, fine = [];
+  const rough = best_slope(small, small_page, coarse, factor > 1 ? 1 : 0);
+  if (rough === null) return null;
+  const k = rough[0] - C.RULE_TILT, fine = [];
   for (let j = -5; j <= 5; j++) fine.push((10 * k + j) / 1000);
   const found = best_slope(ink, page, fine);
-  return found === null ? null : fine[found];
+  return found === null ? null : [fine[found[0]], found[1]];
 }
 
 // The ink shrunk by a whole factor, each block's greatest value, and the page's blocks wholly on it.
@@ -584,7 +585,8 @@ function line_shifts(w, slope) {
   return shifts;
 }
 
-// Of `slopes`, the index of the one along which the ruled lines hold the most ink, or null.
+// Of `slopes`, the index of the one along which the ruled lines hold the most ink and its lines,
+// or null.
 function best_slope(ink, page, slopes, blur = 0) {
   const {h, w} = ink, near = near_lines(ink), shortest = shortest_line(page, h, w);
   let best = 0, found = null;
@@ -603,8 +605,9 @@ function best_slope(ink, page, slopes, blur = 0) {
     if (full < C.RULE_LINES) continue;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (page[y * w + x]) counts[y + shifts[x]] += 1;
     let held = 0;
-    for (const [start, end] of ruled_lines(counts, hits, page, h, w, blur)) for (let b = start; b < end; b++) held += hits[b];
-    if (held > best) [best, found] = [held, s];
+    const runs = ruled_lines(counts, hits, shortest, Math.max(h, w), blur);
+    for (const [start, end] of runs) for (let b = start; b < end; b++) held += hits[b];
+    if (held > best) [best, found] = [held, [s, runs]];
   }
   return found;
 }
@@ -623,12 +626,13 @@ function shortest_line(page, h, w) {
   return 0.5 * columns;
 }
 
-// The ruled lines among lines of pixels (`counts` on the h × w picture's page, `hits` near ink):
-// runs [start, end) near ink along RULE_COVER of their length, each line at least shortest_line,
-// at most RULE_WIDTH of the longer side wide, clearer lines RULE_GAP of it beyond on both sides,
-// give or take `blur` lines each side (a shrunk picture's); none unless there are RULE_LINES.
-function ruled_lines(counts, hits, page, h, w, blur = 0) {
-  const side = Math.max(h, w), n = counts.length, shortest = shortest_line(page, h, w);
+// The ruled lines among lines of pixels (`counts` on the page of a picture whose longer side is
+// `side`, `hits` near ink): runs [start, end) near ink along RULE_COVER of their length, each line
+// at least `shortest` (shortest_line), at most RULE_WIDTH of the side wide, clearer lines RULE_GAP
+// of it beyond on both sides, give or take `blur` lines each side (a shrunk picture's); none
+// unless there are RULE_LINES.
+function ruled_lines(counts, hits, shortest, side, blur = 0) {
+  const n = counts.length;
   const cover = new Float64Array(n);
   for (let b = 0; b < n; b++) cover[b] = counts[b] >= shortest ? hits[b] / Math.max(counts[b], 1) : 0;
   const gap = Math.max(2, Math.trunc(C.RULE_GAP * side)) + blur;
@@ -643,22 +647,14 @@ function ruled_lines(counts, hits, page, h, w, blur = 0) {
   return runs.length >= C.RULE_LINES ? runs : [];
 }
 
-// How dark the ruled lines of a slope are at each pixel, 0 off them: on each line the RULE_SHARE
-// quantile of its page pixels' ink; a line's neighbours take the darker of the two.
-function line_darkness(ink, page, slope) {
-  const {h, w} = ink, near = near_lines(ink), shifts = line_shifts(w, slope);
+// How dark the ruled lines of a slope are at each pixel, 0 off them: on each of the lines `runs`
+// (ruling_slope's) the RULE_SHARE quantile of its page pixels' ink; a line's neighbours take the
+// darker of the two.
+function line_darkness(ink, page, slope, runs) {
+  const {h, w} = ink, shifts = line_shifts(w, slope);
   const count = h + Math.max(...shifts);
-  const counts = new Float64Array(count), hits = new Float64Array(count);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!page[i]) continue;
-      counts[y + shifts[x]] += 1;
-      if (near[i]) hits[y + shifts[x]] += 1;
-    }
-  }
   const lines = new Uint8Array(count);
-  for (const [start, end] of ruled_lines(counts, hits, page, h, w)) {
+  for (const [start, end] of runs) {
     for (let b = Math.max(start - 1, 0); b < Math.min(end + 1, count); b++) lines[b] = 1;
   }
   const values = Array.from({length: count}, () => []);
