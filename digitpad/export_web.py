@@ -37,8 +37,8 @@ CONSTANTS = {  # Module → the constants the page shares with it.
                  "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "DESK_RATIO", "DESK_STEP",
                  "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN", "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE",
                  "SHEET_FILL", "SHEET_STROKES", "BLOB_RATIO", "WIDE_WINDOWS",
-                 "BOARD_SMOOTHER", "RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_WIDTH", "RULE_GAP",
-                 "RULE_LINES", "RULE_SHARE", "RULE_SIZE"],
+                 "BOARD_SMOOTHER", "RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH",
+                 "RULE_WIDTH", "RULE_GAP", "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
     "digitpad.classify": ["UNSURE_BELOW"],
     "digitpad.reading": ["MAX_PIXELS"],
 }

@@ -50,10 +50,13 @@ BOARD_SMOOTHER = 20  # Light ink's lighting this many times smoother than dark i
 # chalk, whatever the count of ink or its edges says (pages measured: at most 10 times rougher).
 RULE_LEVEL = 0.25  # Ruled or squared paper's lines fainter than this in the ink map do no harm.
 RULE_TILT = 21  # Darker ones are found at slopes up to this many hundredths (12°) off level or upright,
-RULE_COVER = 0.8  # near ink along this share of their length (half the page's width at least),
+RULE_COVER = 0.8  # near ink along this share of their length, at least
+RULE_LENGTH = 0.5  # this share of the page's width,
 RULE_WIDTH = 0.03  # at most this share of the picture's longer side wide, with page clear of ink
 RULE_GAP = 0.01  # along most of their length this share of it beyond them on both sides (a thick
-RULE_LINES = 2  # stroke has ink there), and at least two of them parallel (a long stroke is one).
+RULE_LINES = 2  # stroke has ink there), and at least two of them parallel (a long stroke is one),
+RULE_ALONE = 0.97  # or one alone near ink along this share of the page's width that runs on
+RULE_BEYOND = 0.05  # this share of it beyond the rest of the ink at both ends (a stroke stops there).
 RULE_SHARE = 0.5  # A line's darkness is this quantile of the ink along it: its median (strokes cross it).
 RULE_SIZE = 128  # Lines are sought first in the ink map shrunk (by a max filter) to about this.
 
@@ -361,10 +364,11 @@ def without_ruling(ink: np.ndarray, page: np.ndarray | None = None) -> np.ndarra
 
 
 def ruling_slope(ink: np.ndarray, page: np.ndarray):
-    """The slope (rows per column) of two or more ruled lines running about level across the
-    `(H, W)` ink map's `page`, and the lines (`_ruled_lines`' runs along `_line_bins`), or None.
-    Sought in hundredths on the ink shrunk by a max filter to about `RULE_SIZE`, then in
-    thousandths around the best of those at full size."""
+    """The slope (rows per column) of ruled lines running about level across the `(H, W)` ink
+    map's `page`, and the lines (`_ruled_lines`' runs along `_line_bins`), or None. Sought in
+    hundredths on the ink shrunk by a max filter to about `RULE_SIZE`, then in thousandths around
+    the best of those at full size. One line alone must run on beyond the rest of the ink
+    (`runs_beyond`): a long stroke of the digit does not."""
     factor = max(1, max(ink.shape) // RULE_SIZE)
     small = _pooled(ink, factor, np.maximum)
     coarse = _best_slope(small, _pooled(page, factor, np.minimum), [k / 100 for k in range(-RULE_TILT, RULE_TILT + 1)],
@@ -373,7 +377,29 @@ def ruling_slope(ink: np.ndarray, page: np.ndarray):
         return None
     fine = [(10 * (coarse[0] - RULE_TILT) + j) / 1000 for j in range(-5, 6)]
     found = _best_slope(ink, page, fine)
-    return None if found is None else (fine[found[0]], found[1])
+    if found is None:
+        return None
+    slope, runs = fine[found[0]], found[1]
+    if len(runs) < RULE_LINES and not runs_beyond(ink, page, slope, runs[0]):
+        return None
+    return slope, runs
+
+
+def runs_beyond(ink: np.ndarray, page: np.ndarray, slope: float, run) -> bool:
+    """Whether a line about level of the given slope, the lines of pixels `run` (`(start, end)`
+    along `_line_bins`), runs on `RULE_BEYOND` of the `(H, W)` page's width beyond the rest of
+    the ink (above `INK_LEVEL`, clear of it by `RULE_GAP`) at both ends. There must be a rest:
+    a lone line is a 1."""
+    bins = _line_bins(ink.shape, slope)
+    start, end = run
+    gap = max(2, int(RULE_GAP * max(ink.shape)))
+    line = (bins >= start) & (bins < end) & (ink > RULE_LEVEL) & page
+    rest = ((bins < start - gap) | (bins >= end + gap)) & (ink > INK_LEVEL) & page
+    line, rest = np.flatnonzero(line.any(axis=0)), np.flatnonzero(rest.any(axis=0))
+    if not len(line) or not len(rest):
+        return False
+    reach = RULE_BEYOND * _page_width(page)
+    return bool(rest[0] - line[0] >= reach and line[-1] - rest[-1] >= reach)
 
 
 def _pooled(picture: np.ndarray, factor: int, combine) -> np.ndarray:
@@ -393,7 +419,8 @@ def _best_slope(ink, page, slopes, blur=0):
     """Of `slopes`, the one along which the `(H, W)` ink map's ruled lines (`_ruled_lines`) hold
     the most ink: its index and its lines, or None if none has lines. All slopes' lines are
     counted at once, first only the pixels near ink: the page is counted only for slopes with
-    `RULE_LINES` lines or more that could be covered. `blur`: see `_ruled_lines`."""
+    `RULE_LINES` lines or more that could be covered, or one that could be alone. `blur`: see
+    `_ruled_lines`."""
     height, width = ink.shape
     shifts = _line_shifts(width, slopes)
     count = height + int(shifts.max())
@@ -404,14 +431,15 @@ def _best_slope(ink, page, slopes, blur=0):
         return np.bincount(bins.ravel(), minlength=len(chosen) * count).reshape(len(chosen), count)
 
     hits = tally(_near_lines(ink) & page, np.arange(len(slopes)))
-    shortest = _shortest_line(page)
-    chosen = np.flatnonzero((hits >= RULE_COVER * shortest).sum(axis=1) >= RULE_LINES)
+    page_width = _page_width(page)
+    chosen = np.flatnonzero(((hits >= RULE_COVER * RULE_LENGTH * page_width).sum(axis=1) >= RULE_LINES)
+                            | (hits >= RULE_ALONE * page_width).any(axis=1))
     if not len(chosen):
         return None
     counts = tally(page, chosen)
     best, found = 0.0, None
     for index, on_page in zip(chosen, counts):
-        runs = _ruled_lines(on_page, hits[index], shortest, max(ink.shape), blur)
+        runs = _ruled_lines(on_page, hits[index], page_width, max(ink.shape), blur)
         held = sum(float(hits[index, start:end].sum()) for start, end in runs)
         if held > best:
             best, found = held, (int(index), runs)
@@ -442,20 +470,21 @@ def _line_bins(shape, slope: float) -> np.ndarray:
     return rows + _line_shifts(shape[1], [slope])[0][cols]
 
 
-def _shortest_line(page: np.ndarray) -> float:
-    """How many pixels of a ruled line about level must be on the `(H, W)` picture's `page`:
-    half as many as the page is wide (a small page's lines are short)."""
-    return 0.5 * int(page.any(axis=0).sum())
+def _page_width(page: np.ndarray) -> int:
+    """How many columns of the `(H, W)` picture hold some of its `page`: how long a line about
+    level across it can be (a small page's lines are short)."""
+    return int(page.any(axis=0).sum())
 
 
-def _ruled_lines(counts, hits, shortest, side, blur=0):
+def _ruled_lines(counts, hits, page_width, side, blur=0):
     """The ruled lines among lines of pixels of a picture whose longer side is `side`, of which
     `counts` (`(n,)`) are on its page and `hits` near ink: runs of lines, `[(start, end)]`, near
-    ink along `RULE_COVER` of their length or more, each line at least `shortest`
-    (`_shortest_line`), at most `RULE_WIDTH` of `side` wide and with clearer lines `RULE_GAP` of
-    it beyond on both sides, give or take `blur` lines each side (a shrunk picture's); none
-    unless there are `RULE_LINES`."""
-    cover = np.where(counts >= shortest, hits / np.maximum(counts, 1), 0.0)
+    ink along `RULE_COVER` of their length or more, each line at least `RULE_LENGTH` of the
+    `page_width` (`_page_width`) long, at most `RULE_WIDTH` of `side` wide and with clearer lines
+    `RULE_GAP` of it beyond on both sides, give or take `blur` lines each side (a shrunk
+    picture's); none unless there are `RULE_LINES`, or one near ink along `RULE_ALONE` of the
+    page's width."""
+    cover = np.where(counts >= RULE_LENGTH * page_width, hits / np.maximum(counts, 1), 0.0)
     covered = np.concatenate([[False], cover >= RULE_COVER, [False]])
     starts = np.flatnonzero(covered[1:] & ~covered[:-1])
     ends = np.flatnonzero(covered[:-1] & ~covered[1:])
@@ -464,7 +493,8 @@ def _ruled_lines(counts, hits, shortest, side, blur=0):
     runs = [(start, end) for start, end in zip(starts, ends)
             if end - start <= max(3, RULE_WIDTH * side) + 2 * blur
             and padded[start] <= 0.5 and padded[end - 1 + 2 * gap] <= 0.5]
-    return runs if len(runs) >= RULE_LINES else []
+    alone = len(runs) == 1 and hits[runs[0][0] : runs[0][1]].max() >= RULE_ALONE * page_width
+    return runs if len(runs) >= RULE_LINES or alone else []
 
 
 def line_darkness(ink: np.ndarray, page: np.ndarray, slope: float, runs) -> np.ndarray:

@@ -73,6 +73,22 @@ def deep_shadow_photo(record, seed, pen="marker") -> bytes:
                             shadow=(0.6, 0.7), pen=pen)
 
 
+def tight_seven(photo=False) -> np.ndarray:
+    """A 7 cropped tight, its bar running from edge to edge and its stem down from the bar's
+    end: a `(200, 200) float32` ink map, or with `photo` a `uint8` gray picture of it in dark
+    ink on an unevenly lit page."""
+    ink = np.zeros((200, 200), np.float32)
+    ink[10:16] = 1.0
+    for row in range(16, 190):
+        col = 194 - (row - 16) // 2
+        ink[row, col - 3 : col + 3] = 1.0
+    if not photo:
+        return ink
+    rows, cols = np.indices(ink.shape)
+    page = 215 - 0.25 * cols - 0.1 * rows + np.random.default_rng(0).normal(0, 2, ink.shape)
+    return np.clip(page * (1 - ink) + 50 * ink, 0, 255).astype(np.uint8)
+
+
 def png_file(tmp_path, image, name="drawing.png", fmt="PNG") -> str:
     """Save an array or PIL image to `tmp_path/name`; returns the path as a string."""
     path = Path(tmp_path) / name

@@ -526,9 +526,9 @@ function transposed_mask(mask, h, w) {
   return out;
 }
 
-// The slope (rows per column) of two or more ruled lines about level across the ink's page and
-// the lines (ruled_lines' runs), or null: in hundredths on the ink shrunk by a max filter to about
-// RULE_SIZE, then in thousandths.
+// The slope (rows per column) of ruled lines about level across the ink's page and the lines
+// (ruled_lines' runs), or null: in hundredths on the ink shrunk by a max filter to about
+// RULE_SIZE, then in thousandths. One line alone must run on beyond the rest of the ink.
 function ruling_slope(ink, page) {
   const factor = Math.max(1, Math.floor(Math.max(ink.h, ink.w) / C.RULE_SIZE));
   const [small, small_page] = pooled(ink, page, factor);
@@ -539,7 +539,33 @@ function ruling_slope(ink, page) {
   const k = rough[0] - C.RULE_TILT, fine = [];
   for (let j = -5; j <= 5; j++) fine.push((10 * k + j) / 1000);
   const found = best_slope(ink, page, fine);
-  return found === null ? null : [fine[found[0]], found[1]];
+  if (found === null) return null;
+  const [slope, runs] = [fine[found[0]], found[1]];
+  if (runs.length < C.RULE_LINES && !runs_beyond(ink, page, slope, runs[0])) return null;
+  return [slope, runs];
+}
+
+// Whether a line about level of a slope, the lines of pixels `run` ([start, end)), runs on
+// RULE_BEYOND of the page's width beyond the rest of the ink (above INK_LEVEL, clear of it by
+// RULE_GAP) at both ends. There must be a rest: a lone line is a 1.
+function runs_beyond(ink, page, slope, [start, end]) {
+  const {h, w} = ink, shifts = line_shifts(w, slope);
+  const gap = Math.max(2, Math.trunc(C.RULE_GAP * Math.max(h, w)));
+  let line_first = -1, line_last = -1, rest_first = -1, rest_last = -1;
+  for (let x = 0; x < w; x++) {
+    let on_line = false, on_rest = false;
+    for (let y = 0; y < h; y++) {
+      const i = y * w + x, b = y + shifts[x];
+      if (!page[i]) continue;
+      if (b >= start && b < end && ink.data[i] > C.RULE_LEVEL) on_line = true;
+      if ((b < start - gap || b >= end + gap) && ink.data[i] > C.INK_LEVEL) on_rest = true;
+    }
+    if (on_line) [line_first, line_last] = [line_first < 0 ? x : line_first, x];
+    if (on_rest) [rest_first, rest_last] = [rest_first < 0 ? x : rest_first, x];
+  }
+  if (line_first < 0 || rest_first < 0) return false;
+  const reach = C.RULE_BEYOND * page_width(page, h, w);
+  return rest_first - line_first >= reach && line_last - rest_last >= reach;
 }
 
 // The ink shrunk by a whole factor, each block's greatest value, and the page's blocks wholly on it.
@@ -588,7 +614,7 @@ function line_shifts(w, slope) {
 // Of `slopes`, the index of the one along which the ruled lines hold the most ink and its lines,
 // or null.
 function best_slope(ink, page, slopes, blur = 0) {
-  const {h, w} = ink, near = near_lines(ink), shortest = shortest_line(page, h, w);
+  const {h, w} = ink, near = near_lines(ink), width = page_width(page, h, w);
   let best = 0, found = null;
   for (let s = 0; s < slopes.length; s++) {
     const shifts = line_shifts(w, slopes[s]);
@@ -600,20 +626,23 @@ function best_slope(ink, page, slopes, blur = 0) {
         if (near[i] && page[i]) hits[y + shifts[x]] += 1;
       }
     }
-    let full = 0;
-    for (const v of hits) if (v >= C.RULE_COVER * shortest) full++;
-    if (full < C.RULE_LINES) continue;
+    let full = 0, alone = false;
+    for (const v of hits) {
+      if (v >= C.RULE_COVER * C.RULE_LENGTH * width) full++;
+      if (v >= C.RULE_ALONE * width) alone = true;
+    }
+    if (full < C.RULE_LINES && !alone) continue;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (page[y * w + x]) counts[y + shifts[x]] += 1;
     let held = 0;
-    const runs = ruled_lines(counts, hits, shortest, Math.max(h, w), blur);
+    const runs = ruled_lines(counts, hits, width, Math.max(h, w), blur);
     for (const [start, end] of runs) for (let b = start; b < end; b++) held += hits[b];
     if (held > best) [best, found] = [held, [s, runs]];
   }
   return found;
 }
 
-// How many pixels of a ruled line about level must be on the page: half as many as it is wide.
-function shortest_line(page, h, w) {
+// How many columns hold some of the page: how long a line about level across it can be.
+function page_width(page, h, w) {
   let columns = 0;
   for (let x = 0; x < w; x++) {
     for (let y = 0; y < h; y++) {
@@ -623,18 +652,18 @@ function shortest_line(page, h, w) {
       }
     }
   }
-  return 0.5 * columns;
+  return columns;
 }
 
 // The ruled lines among lines of pixels (`counts` on the page of a picture whose longer side is
 // `side`, `hits` near ink): runs [start, end) near ink along RULE_COVER of their length, each line
-// at least `shortest` (shortest_line), at most RULE_WIDTH of the side wide, clearer lines RULE_GAP
-// of it beyond on both sides, give or take `blur` lines each side (a shrunk picture's); none
-// unless there are RULE_LINES.
-function ruled_lines(counts, hits, shortest, side, blur = 0) {
+// at least RULE_LENGTH of the page's `width` (page_width) long, at most RULE_WIDTH of the side wide,
+// clearer lines RULE_GAP of it beyond on both sides, give or take `blur` lines each side (a shrunk
+// picture's); none unless there are RULE_LINES, or one near ink along RULE_ALONE of the page's width.
+function ruled_lines(counts, hits, width, side, blur = 0) {
   const n = counts.length;
   const cover = new Float64Array(n);
-  for (let b = 0; b < n; b++) cover[b] = counts[b] >= shortest ? hits[b] / Math.max(counts[b], 1) : 0;
+  for (let b = 0; b < n; b++) cover[b] = counts[b] >= C.RULE_LENGTH * width ? hits[b] / Math.max(counts[b], 1) : 0;
   const gap = Math.max(2, Math.trunc(C.RULE_GAP * side)) + blur;
   const at = (b) => (b >= 0 && b < n ? cover[b] : 0);
   const runs = [];
@@ -644,7 +673,9 @@ function ruled_lines(counts, hits, shortest, side, blur = 0) {
     while (end < n && cover[end] >= C.RULE_COVER) end++;
     if (end - b <= Math.max(3, C.RULE_WIDTH * side) + 2 * blur && at(b - gap) <= 0.5 && at(end - 1 + gap) <= 0.5) runs.push([b, end]);
   }
-  return runs.length >= C.RULE_LINES ? runs : [];
+  if (runs.length >= C.RULE_LINES) return runs;
+  const alone = runs.length === 1 && Math.max(...hits.slice(runs[0][0], runs[0][1])) >= C.RULE_ALONE * width;
+  return alone ? runs : [];
 }
 
 // How dark the ruled lines of a slope are at each pixel, 0 off them: on each of the lines `runs`
