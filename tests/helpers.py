@@ -155,6 +155,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until(condition, what: str, timeout=20, poll=0.2) -> None:
+    """Wait until `condition()` holds (asking every `poll` s); an AssertionError that names
+    `what` if it does not within `timeout` s."""
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(poll)
+
+
 def wait_for_http(url, process=None, timeout=90, poll=0.3) -> None:
     """Wait until `url` answers 200 (asking every `poll` s); raise if `process` exits first
     or time runs out."""
@@ -300,6 +310,31 @@ def upload_file(url, path) -> dict:
     return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
 
 
+class HeldJoins:
+    """`count` requests for a place in the queue of the app at `url` (`/call/<api_name>`),
+    each with its headers and only part of its body sent, held open until `release()`: a
+    script holding its address's share of the queue with requests on their way in, which
+    the app counts until their body has come (`QueueShare`). Unlike requests that wait in
+    the queue, they never move on: the share stays full for as long as they are held."""
+
+    def __init__(self, url, count, api_name="read_number"):
+        from urllib.parse import urlsplit
+
+        address = urlsplit(url)
+        head = (f"POST /gradio_api/call/{api_name} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\": [").encode()
+        self.connections = []
+        for _ in range(count):
+            connection = socket.create_connection((address.hostname, address.port), timeout=30)
+            connection.sendall(head)
+            self.connections.append(connection)
+
+    def release(self) -> None:
+        for connection in self.connections:
+            connection.close()
+        self.connections = []
+
+
 def slow_number(url, folder) -> dict:
     """A number of twelve 1s on a 4000×2000 canvas (a slow-ish `/read_number`), uploaded to
     the app at `url`: the sketchpad value that names it."""
@@ -412,12 +447,14 @@ def serve_folder(folder):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def draw_on_page(page, record, canvas="#sketchpad canvas", box=None, points_per_stroke=None):
-    """Draw a record's strokes with mouse drags on the page's canvas (or within `box` of it).
-    With `points_per_stroke`, each stroke is traced through about that many of its points
-    (every software-rendered move costs a heavy canvas a redraw)."""
+def draw_on_page(page, record, canvas="#sketchpad canvas", box=None, points_per_stroke=None,
+                 which=slice(None)):
+    """Draw a record's strokes with mouse drags on the page's canvas (or within `box` of it):
+    those `which` picks, where they lie in the whole drawing. With `points_per_stroke`, each
+    stroke is traced through about that many of its points (every software-rendered move
+    costs a heavy canvas a redraw)."""
     box = box or page.locator(canvas).first.bounding_box()
-    for points in stroke_paths(record, box):
+    for points in list(stroke_paths(record, box))[which]:
         if points_per_stroke:
             points = points[:: max(1, len(points) // points_per_stroke)] + [points[-1]]
         page.mouse.move(*points[0])

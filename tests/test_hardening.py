@@ -11,7 +11,7 @@ from PIL import Image
 from digitpad.component import MAX_BLOB_ENTRIES, DigitSketchpad
 from helpers import (MULTIPART, big_transparent_png, call_raw, upload_file, draw, editor_value, faint_noise_png,
                      free_port, multipart_files, png_file, post_blob, predict, join_queue, sketchpad_id, slow_number, start_app,
-                     stop, thin_bars_png, top_digit, wait_for_http)
+                     stop, thin_bars_png, top_digit, wait_for_http, wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -503,10 +503,7 @@ def test_the_running_app_tends_its_upload_folder(live_app, temporary_files_stay_
     left = folder / "left-behind"
     left.mkdir(parents=True)
     os.utime(left, (time.time() - 3600, time.time() - 3600))
-    deadline = time.time() + 40
-    while left.exists() and time.time() < deadline:
-        time.sleep(0.5)
-    assert not left.exists()
+    wait_until(lambda: not left.exists(), "the old empty folder goes", timeout=40, poll=0.5)
     names = {p.name for p in folder.rglob("*.png")}
     assert {Path(p).name for p in example_paths()} <= names
 
