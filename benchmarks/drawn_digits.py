@@ -22,7 +22,8 @@ with `train_model.py --tuning`; `--errors DIR` draws every misread drawing on co
 to look at, for the training and tuning sides only: the held-out writers are never looked at.
 `--photos` writes each drawing on paper and photographs it instead (`digitpad.paper`: JPEG,
 shadow, grain, blur, tilt, sometimes stored sideways; `--photos KIND` for a desk, a small note,
-a marker, a pencil, ruled or squared paper) and reads the JPEG bytes as `python -m digitpad
+a marker, a pencil, ruled or squared paper; `--on desk` or `--on note` lays the last four on a
+desk too) and reads the JPEG bytes as `python -m digitpad
 predict` reads a file. `--baseline OTHER` reads the very same renderings with a
 second model and prints the change from it to `--model`, with a 95% interval from resampling
 the writers: whether a change of recipe is more than the luck of who was in the sample
@@ -96,6 +97,9 @@ def parse_args(argv=None):
                              "on a desk; marker, pencil: a plain page written with a thick pen "
                              "or in grey (digitpad.paper.PENS); ruled, squared: a ballpoint on "
                              "paper with printed lines (digitpad.paper.RULINGS)")
+    parser.add_argument("--on", choices=["desk", "note"], default=None,
+                        help="with --photos marker, pencil, ruled or squared (or page): the page "
+                             "lies on a desk too, as with --photos desk or note")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -125,6 +129,9 @@ def main(argv=None) -> int:
         print("error: --photos: not with --naive or --sketchpads (photos have no sketchpad)",
               file=sys.stderr)
         return 2
+    if args.on and args.photos in (None, "desk", "note"):
+        print("error: --on: only with --photos page, marker, pencil, ruled or squared", file=sys.stderr)
+        return 2
     if args.within_fold and not args.sites:
         print("error: --within-fold: only with --sites", file=sys.stderr)
         return 2
@@ -149,6 +156,8 @@ def main(argv=None) -> int:
                 "marker": "photos of a page written with a marker",
                 "pencil": "photos of a page written in pencil grey",
                 "ruled": "photos of ruled paper", "squared": "photos of squared paper"}[args.photos]
+    if args.on:
+        readings += {"desk": " on a desk", "note": ", a small note on a desk"}[args.on]
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -159,7 +168,7 @@ def main(argv=None) -> int:
             print(f"  {done}/{total} drawings, {time.time() - started:.0f} s", flush=True)
 
     sketchpads = ACCEPTANCE_SKETCHPADS if args.sketchpads == "acceptance" else {}
-    desk = {"desk": True, "note": "note"}.get(args.photos, False)
+    desk = {"desk": True, "note": "note"}.get(args.on or args.photos, False)
     inputs, labels, writers = drawing_inputs(records, args.renders, args.seed, progress,
                                              workers=args.workers, sketchpads=sketchpads,
                                              photos=bool(args.photos), desk=desk,

@@ -255,8 +255,10 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     On the closed picture (`closed_picture(gray)`, or `closed` if given), what is darker than
     `DESK_RATIO` of the brightest page within the window's reach, and by `DESK_STEP` grey
     levels, is desk (a shadow darkens a page gradually, far less over such a distance) if it
-    reaches the picture's edge (a thick stroke's blob does not) and meets the page at a sharp
-    edge, the page on the side of its own centre (`_sharp_pieces`), and so is a rim around it.
+    reaches the picture's edge (a thick stroke's blob does not), or is a ring all round a small
+    page clear of it with what lies beyond it as dark (`_round_the_page`; then that is desk
+    too), and meets the page at a sharp edge, the page on the side of its own centre
+    (`_sharp_pieces`), and so is a rim around it.
     None is desk unless the page beside those sharp edges is brighter than it by `DESK_STEP`
     (chalk on a board is not a page on a desk). The page beside it, not all the rest: the rest
     holds the part of a wide desk that lies beyond the page's reach.
@@ -268,8 +270,11 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
-    kept, beside = _sharp_pieces(labels, _edge_labels(labels), closed)
+    ring, outside = _round_the_page(labels, small, closed)
+    kept, beside = _sharp_pieces(labels, np.union1d(_edge_labels(labels), ring), closed)
     desk = np.isin(labels, kept)
+    if np.isin(ring, kept).any():
+        desk |= outside
     if desk.any():
         level = float(np.median(beside))  # The page beside the desk.
         if desk.all() or not level > np.median(closed[desk]) + DESK_STEP:
@@ -280,6 +285,41 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
     cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.
     return desk[rows[:, None], cols[None, :]]
+
+
+def _round_the_page(labels: np.ndarray, small: np.ndarray, closed: np.ndarray):
+    """A small page wholly in view, away from the picture's edge, has desk all round it, and
+    the desk beyond the reach of its light looks like page: what is darker than the page
+    within reach is a ring round it, clear of the picture's edge. The dark piece of `labels`
+    that is all that borders the page (the piece of what is not dark that holds the `closed`
+    picture's brightest point, its holes filled), if it is clear of the picture's edge and
+    what lies beyond it is no brighter than itself by more than half `DESK_STEP` (a marker's 0
+    round the page's brightest point has the lit page beyond it), and the page is a sheet
+    written on (`written_sheet`, its strokes darker than the closing by `DESK_STEP` in `small`):
+    the closing of thick chalk strokes on a board is a bright piece too, without writing in
+    it. Returns (its label in a 1-array, or an empty one; what lies beyond it, `(H, W)` bool)."""
+    from scipy import ndimage
+
+    none = (labels[:0, 0], np.zeros(labels.shape, bool))
+    rest, _ = ndimage.label(labels == 0, structure=np.ones((3, 3)))
+    if not rest.any():
+        return none
+    brightest = rest.flat[int(np.argmax(np.where(rest > 0, closed, -np.inf)))]
+    at_the_edge = _edge_labels(rest)
+    outside = np.isin(rest, at_the_edge)
+    if brightest in at_the_edge or not outside.any():
+        return none
+    page = rest == brightest
+    others, _ = ndimage.label(~page, structure=np.ones((3, 3)))
+    filled = page | (others > 0) & ~np.isin(others, _edge_labels(others))
+    around = np.unique(labels[ndimage.maximum_filter(filled, size=3) & ~filled])
+    if len(around) != 1 or np.isin(around, _edge_labels(labels)).any():
+        return none
+    if not written_sheet(filled, filled & (small < closed - DESK_STEP)):
+        return none
+    if np.median(closed[outside]) > np.median(closed[labels == around[0]]) + DESK_STEP / 2:
+        return none
+    return around, outside
 
 
 def _along_the_edge(desk: np.ndarray, small: np.ndarray, window: int, level: float) -> np.ndarray:

@@ -345,6 +345,22 @@ def test_a_desk_wider_than_the_page_is_found_beside_it(depth, drawn_digits):
     assert beyond[:, 440:500].all() and not beyond[:, 510:].any()
 
 
+@pytest.mark.parametrize("margin", [200, 300])
+def test_a_small_page_far_from_the_pictures_edge_has_its_desk_found(margin, drawn_digits):
+    """A small page (a card, a sticky note) in the middle of a wide desk, the desk further from
+    it than the page's light reaches: what is within reach is a ring round the page, clear of
+    the picture's edge, and the desk beyond looks like page. Before, none of it was desk: the
+    page a ruled card's lines are measured against was the whole picture."""
+    record = next(d for d in drawn_digits if d["label"] == 4)
+    gray = shadowed_page(record, 0.3, desk=margin)  # The 448-px page in the middle.
+    beyond = beyond_page(gray.astype(np.float32))
+    desk = np.ones(gray.shape, bool)
+    desk[margin : margin + 448, margin : margin + 448] = False
+    assert beyond[desk].all() and not beyond[margin + 16 : margin + 432, margin + 16 : margin + 432].any()
+    blank = np.where(desk, gray, 190).astype(np.uint8)  # Nothing written on it: a bright blob, not a page.
+    assert not beyond_page(blank.astype(np.float32)).any()
+
+
 @pytest.mark.parametrize("depth", [0.3, 0.6])
 def test_a_desks_narrow_wedge_is_found_along_the_edge(depth, drawn_digits):
     """A page seen at a slant: the desk along the left is a wedge from nothing at the top to

@@ -202,9 +202,10 @@ def test_javascript_preprocessing_matches_python(visit, drawn_digits, model):
 def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
     """Photos of pages under a deep shadow, some with the table in a corner, the page on a
     desk (one wider than the page, one a wedge seen at a slant), or a lit wedge beyond the
-    shadowed side, and chalk on a board (thick chalk too, lit from one side: its dark end
-    looks like a desk): the polarity choice, the desk (its sharp edge, the page beside it, its
-    narrow parts) and the edge-piece rule give the same desk and inputs as in Python."""
+    shadowed side, chalk on a board (thick chalk too, lit from one side: its dark end looks
+    like a desk), and a small page far from the picture's edge (its desk a ring round it): the
+    polarity choice, the desk (its sharp edge, the page beside it, its narrow parts, the ring)
+    and the edge-piece rule give the same desk and inputs as in Python."""
     page, _ = visit()
     rng = np.random.default_rng(12)
     kinds = [{}, {"corner": True}, {"desk": 100}, {"lit_corner": 160}, {"desk": ((0, 0), (500, 0))},
@@ -213,6 +214,7 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
                            **kinds[index % len(kinds)]) for index in range(24)]
     grays += [255 - shadowed_page(drawn_digits[index], 0.4) for index in (13, 18)]  # Chalk.
     grays += [chalk_board(drawn_digits[index], 20, 0.6, index) for index in (8, 12)]  # Thick chalk.
+    grays += [shadowed_page(drawn_digits[index], 0.3, desk=200) for index in (5, 9)]  # A ring of desk.
     urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
     in_page = page.evaluate(READ_IN_PAGE, urls)
     desks = page.evaluate(DESK_IN_PAGE, urls)
@@ -226,31 +228,36 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
 
 def test_javascript_reads_small_notes_as_python_does(visit, drawn_digits, model):
     """Photos of a small note wholly in view on a dark desk (JPEG, as a phone saves them),
-    which read as light ink until the page in it is found: the same inputs and digits."""
+    which read as light ink until the page in it is found, and ruled notes far from the
+    picture's edge, whose desk is a ring round them: the same inputs and digits."""
     from digitpad.evaluation import DEEP_SHADOW
     from digitpad.paper import photo_of_strokes
     from digitpad.reading import open_image
 
+    def note(index, ruling=None):
+        return np.asarray(to_grayscale(open_image(photo_of_strokes(
+            drawn_digits[index * 11 % len(drawn_digits)]["strokes"], np.random.default_rng(index),
+            shadow=DEEP_SHADOW, desk="note", ruling=ruling)), max_side=READ_SIZE), np.uint8)
+
     page, _ = visit()
-    grays = [np.asarray(to_grayscale(open_image(photo_of_strokes(
-        drawn_digits[index * 11 % len(drawn_digits)]["strokes"], np.random.default_rng(index),
-        shadow=DEEP_SHADOW, desk="note")), max_side=READ_SIZE), np.uint8) for index in range(10)]
+    indices = list(range(10)) + [10, 11, 20, 12, 14]
+    grays = [note(index) for index in range(10)]
     # Notes that read as light ink all over, their strokes as dark as the desk: found by shape.
     grays += [shadowed_page(drawn_digits[index * 11 % len(drawn_digits)], 0.0, desk=300)
               for index in (10, 11)]
     # A note whose light-ink reading the lighting estimate notched: found by its brightness.
-    grays += [np.asarray(to_grayscale(open_image(photo_of_strokes(
-        drawn_digits[20 * 11 % len(drawn_digits)]["strokes"], np.random.default_rng(20),
-        shadow=DEEP_SHADOW, desk="note")), max_side=READ_SIZE), np.uint8)]
+    grays += [note(20)]
+    # Ruled notes whose desk is a ring round them (the first read as a 6 while it was not found).
+    grays += [note(12, "ruled"), note(14, "ruled")]
     urls = [png_data_url(np.stack([g] * 3 + [np.full_like(g, 255)], axis=-1)) for g in grays]
     right = 0
-    for index, (gray, js) in enumerate(zip(grays, page.evaluate(READ_IN_PAGE, urls))):
+    for index, gray, js in zip(indices, grays, page.evaluate(READ_IN_PAGE, urls)):
         assert "input" in js, js
         python = preprocess(gray)
         assert np.abs(np.asarray(js["input"]) - python[:, :, 0].ravel()).mean() <= 1.0
         guess = int(np.argmax(classify_inputs(model, python[None])[0]))
         assert int(np.argmax(js["probabilities"])) == guess
-        right += guess == drawn_digits[(index if index < 12 else 20) * 11 % len(drawn_digits)]["label"]
+        right += guess == drawn_digits[index * 11 % len(drawn_digits)]["label"]
     assert right == len(grays)
 
 

@@ -390,8 +390,13 @@ export function beyond_page(gray, closed_parts = null) {
     dark[i] = c < Math.fround(Math.fround(C.DESK_RATIO) * page) && c < Math.fround(page - C.DESK_STEP) ? 1 : 0;
   }
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
-  const [edge, beside] = sharp_pieces(labels, edge_labels(labels, small.h, small.w), closed); // sharply.
-  for (let i = 0; i < dark.length; i++) desk.data[i] = edge.has(labels[i]) ? 1 : 0;
+  const [ring, outside] = round_the_page(labels, small, closed); // or is all round a small page,
+  const candidates = edge_labels(labels, small.h, small.w);
+  if (ring) candidates.add(ring);
+  const [edge, beside] = sharp_pieces(labels, candidates, closed); // meeting it sharply.
+  for (let i = 0; i < dark.length; i++) {
+    desk.data[i] = edge.has(labels[i]) || (edge.has(ring) && outside[i]) ? 1 : 0;
+  }
   const on_desk = [];
   for (let i = 0; i < desk.data.length; i++) if (desk.data[i]) on_desk.push(closed.data[i]);
   if (on_desk.length) {
@@ -408,6 +413,49 @@ export function beyond_page(gray, closed_parts = null) {
     for (let x = 0; x < gray.w; x++) out[y * gray.w + x] = desk.data[row * small.w + Math.floor(((x + 0.5) * small.w) / gray.w)];
   }
   return out;
+}
+
+// A small page wholly in view, away from the picture's edge, has desk all round it, and the
+// desk beyond the reach of its light looks like page: what is darker than the page within reach
+// is a ring round it. The dark piece of `labels` that is all that borders the page (the piece of
+// what is not dark that holds the closed picture's brightest point, its holes filled), if it is
+// clear of the picture's edge and what lies beyond it is no brighter than itself by more than
+// half DESK_STEP (a marker's 0 round the page's brightest point has the lit page beyond it), and
+// the page is a sheet written on (`written_sheet`, its strokes darker than the closing by
+// DESK_STEP). Returns [its label, or 0; what lies beyond it, a mask].
+function round_the_page(labels, small, closed) {
+  const h = closed.h, w = closed.w, n = h * w;
+  const none = [0, null], open = new Uint8Array(n);
+  for (let i = 0; i < n; i++) open[i] = labels[i] ? 0 : 1;
+  const [rest, sizes] = label_pieces(open, h, w);
+  if (!sizes.length) return none;
+  let brightest = -1;
+  for (let i = 0; i < n; i++) {
+    if (rest[i] && (brightest < 0 || closed.data[i] > closed.data[brightest])) brightest = i;
+  }
+  const rest_edge = edge_labels(rest, h, w), outside = new Uint8Array(n), beyond = [];
+  for (let i = 0; i < n; i++) {
+    outside[i] = rest_edge.has(rest[i]) ? 1 : 0;
+    if (outside[i]) beyond.push(closed.data[i]);
+  }
+  const page = rest[brightest];
+  if (rest_edge.has(page) || !beyond.length) return none;
+  const not_page = new Uint8Array(n);
+  for (let i = 0; i < n; i++) not_page[i] = rest[i] === page ? 0 : 1;
+  const [others] = label_pieces(not_page, h, w);
+  const others_edge = edge_labels(others, h, w), filled = picture(h, w);
+  for (let i = 0; i < n; i++) filled.data[i] = !not_page[i] || (others[i] && !others_edge.has(others[i])) ? 1 : 0;
+  const near = window_filter(filled, 3, Math.max, -Infinity), around = new Set();
+  for (let i = 0; i < n; i++) if (near.data[i] && !filled.data[i]) around.add(labels[i]);
+  const [ring] = around;
+  if (around.size !== 1 || edge_labels(labels, h, w).has(ring)) return none;
+  const strokes = new Uint8Array(n); // A page, with writing on it: a chalk digit's closing is neither.
+  for (let i = 0; i < n; i++) strokes[i] = filled.data[i] && small.data[i] < Math.fround(closed.data[i] - C.DESK_STEP) ? 1 : 0;
+  if (!written_sheet(filled, strokes)) return none;
+  const on_ring = [];
+  for (let i = 0; i < n; i++) if (labels[i] === ring) on_ring.push(closed.data[i]);
+  if (Math.fround(median(beyond)) > Math.fround(median(on_ring) + C.DESK_STEP / 2)) return none;
+  return [ring, outside];
 }
 
 // The desk (a picture, 1 = desk) grown into what is darker than the page's `level` (by DESK_RATIO
