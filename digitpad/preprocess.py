@@ -309,9 +309,7 @@ def _round_the_page(labels: np.ndarray, small: np.ndarray, closed: np.ndarray):
     outside = np.isin(rest, at_the_edge)
     if brightest in at_the_edge or not outside.any():
         return none
-    page = rest == brightest
-    others, _ = ndimage.label(~page, structure=np.ones((3, 3)))
-    filled = page | (others > 0) & ~np.isin(others, _edge_labels(others))
+    filled, _ = _largest_filled(rest == brightest)
     around = np.unique(labels[ndimage.maximum_filter(filled, size=3) & ~filled])
     if len(around) != 1 or np.isin(around, _edge_labels(labels)).any():
         return none

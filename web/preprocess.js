@@ -440,11 +440,9 @@ function round_the_page(labels, small, closed) {
   }
   const page = rest[brightest];
   if (rest_edge.has(page) || !beyond.length) return none;
-  const not_page = new Uint8Array(n);
-  for (let i = 0; i < n; i++) not_page[i] = rest[i] === page ? 0 : 1;
-  const [others] = label_pieces(not_page, h, w);
-  const others_edge = edge_labels(others, h, w), filled = picture(h, w);
-  for (let i = 0; i < n; i++) filled.data[i] = !not_page[i] || (others[i] && !others_edge.has(others[i])) ? 1 : 0;
+  const on_page = new Uint8Array(n);
+  for (let i = 0; i < n; i++) on_page[i] = rest[i] === page ? 1 : 0;
+  const [filled] = largest_filled(on_page, h, w);
   const near = window_filter(filled, 3, Math.max, -Infinity), around = new Set();
   for (let i = 0; i < n; i++) if (near.data[i] && !filled.data[i]) around.add(labels[i]);
   const [ring] = around;
