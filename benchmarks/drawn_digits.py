@@ -12,6 +12,7 @@ same model) is scored on the same renderings for comparison.
     python benchmarks/drawn_digits.py --renders 1 --naive
     python benchmarks/drawn_digits.py --sketchpads acceptance    # issue 11's brush and size ranges
     python benchmarks/drawn_digits.py --photos --baseline OLD.tflite   # written on paper, photographed
+    python benchmarks/drawn_digits.py --photos marker --crop 0.03 --renders 1   # a marker, cropped tight
     python benchmarks/drawn_digits.py --side tuning --model /tmp/t/digitpad.keras --errors /tmp/e
     python benchmarks/drawn_digits.py --side tuning --model /tmp/new/digitpad.tflite --baseline /tmp/old/digitpad.tflite
     python benchmarks/drawn_digits.py --side tuning --sites ced,ibm --model /tmp/s/digitpad.tflite
@@ -23,8 +24,8 @@ to look at, for the training and tuning sides only: the held-out writers are nev
 `--photos` writes each drawing on paper and photographs it instead (`digitpad.paper`: JPEG,
 shadow, grain, blur, tilt, sometimes stored sideways; `--photos KIND` for a desk, a small note,
 a marker, a pencil, ruled or squared paper; `--on desk` or `--on note` lays the last four on a
-desk too) and reads the JPEG bytes as `python -m digitpad
-predict` reads a file. `--baseline OTHER` reads the very same renderings with a
+desk too; `--crop 0.03` crops each photo to the digit, as a person crops a photo before
+uploading it) and reads the JPEG bytes as `python -m digitpad predict` reads a file. `--baseline OTHER` reads the very same renderings with a
 second model and prints the change from it to `--model`, with a 95% interval from resampling
 the writers: whether a change of recipe is more than the luck of who was in the sample
 (`digitpad.evaluation.paired_comparison`).
@@ -100,6 +101,9 @@ def parse_args(argv=None):
     parser.add_argument("--on", choices=["desk", "note"], default=None,
                         help="with --photos marker, pencil, ruled or squared (or page): the page "
                              "lies on a desk too, as with --photos desk or note")
+    parser.add_argument("--crop", type=float, default=None, metavar="MARGIN",
+                        help="with --photos: each photo cropped to the digit, with this share of "
+                             "its size round it (0.03: a tight crop)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a second model file: read the same renderings with it and print "
                              "the change from it to --model, with a 95%% interval by writer")
@@ -132,6 +136,9 @@ def main(argv=None) -> int:
     if args.on and args.photos in (None, "desk", "note"):
         print("error: --on: only with --photos page, marker, pencil, ruled or squared", file=sys.stderr)
         return 2
+    if args.crop is not None and (not args.photos or not 0 <= args.crop <= 1):
+        print("error: --crop: only with --photos, a share from 0 to 1", file=sys.stderr)
+        return 2
     if args.within_fold and not args.sites:
         print("error: --within-fold: only with --sites", file=sys.stderr)
         return 2
@@ -158,6 +165,8 @@ def main(argv=None) -> int:
                 "ruled": "photos of ruled paper", "squared": "photos of squared paper"}[args.photos]
     if args.on:
         readings += {"desk": " on a desk", "note": ", a small note on a desk"}[args.on]
+    if args.crop is not None:
+        readings += f", cropped to the digit with {args.crop:.0%} of it round it"
     print(f"{len(records)} drawings by {len({r['writer'] for r in records})} {args.side} writers "
           f"× {args.renders} {readings}, model {model.path.name}, "
           f"split {split_fingerprint(train, held_out)[:12]}")
@@ -173,7 +182,8 @@ def main(argv=None) -> int:
                                              workers=args.workers, sketchpads=sketchpads,
                                              photos=bool(args.photos), desk=desk,
                                              pen=args.photos if args.photos in PENS else "pen",
-                                             ruling=args.photos if args.photos in RULINGS else None)
+                                             ruling=args.photos if args.photos in RULINGS else None,
+                                             crop=args.crop)
     guesses = guesses_of(model, inputs)
     report = drawing_report(labels, guesses, writers)
     path = "python -m digitpad predict" if args.photos else "/predict"

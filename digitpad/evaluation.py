@@ -33,14 +33,12 @@ def _model_input(task):
 
 
 def _photo_input(task):
-    """`(strokes, seed, desk, pen, ruling)` → the preprocessed input of a photo of the digit on
-    paper (shadows up to `DEEP_SHADOW`; on a desk if `desk`, written with `pen`, on `ruling`
-    paper, as `photo_of_strokes` takes them), read from its JPEG bytes as `python -m digitpad predict`
-    reads a file; None for "no digit" (a fault in making the photo raises: it is not the
-    reader's)."""
-    strokes, seed, desk, pen, ruling = task
-    jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, desk=desk, pen=pen,
-                            ruling=ruling)
+    """`(strokes, seed, paper)` → the preprocessed input of a photo of the digit on paper (shadows
+    up to `DEEP_SHADOW`; `paper`: `photo_of_strokes`' desk, pen, ruling and crop), read from its
+    JPEG bytes as `python -m digitpad predict` reads a file; None for "no digit" (a fault in
+    making the photo raises: it is not the reader's)."""
+    strokes, seed, paper = task
+    jpeg = photo_of_strokes(strokes, np.random.default_rng(seed), shadow=DEEP_SHADOW, **paper)
     try:
         return preprocess(open_image(jpeg))
     except ValueError:
@@ -49,14 +47,15 @@ def _photo_input(task):
 
 def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, workers: int = 1,
                    sketchpads=None, photos: bool = False, desk: bool | str = False, pen: str = "pen",
-                   ruling: str | None = None):
+                   ruling: str | None = None, crop: float | None = None):
     """Render each record `renders` times as a sketchpad would (random canvas, brush, size,
     place; seeded; `sketchpads` are ranges for `random_condition`, such as
     `ACCEPTANCE_SKETCHPADS`) and preprocess each rendering the way `/predict` does. With
     `photos`, each rendering is instead a photo of the digit on paper (`digitpad.paper`; on a
     desk whose edge may show if `desk`; a small note wholly in view if `desk="note"`; written
     with `pen`, one of `digitpad.paper.PENS`; on ruled or squared paper if `ruling`, one of
-    `digitpad.paper.RULINGS`), read as an uploaded file is.
+    `digitpad.paper.RULINGS`; cropped to the digit with `crop` of its size round it if `crop`),
+    read as an uploaded file is.
 
     Returns `(inputs, labels, writers)`: `(M, 28, 28, 1) float32` inputs, M =
     `len(records) * renders`; a rendering that reads as "no digit" gets an input of NaN,
@@ -69,7 +68,8 @@ def drawing_inputs(records, renders: int = 1, seed: int = 0, progress=None, work
     chosen = [records[index % len(records)] for index in range(total)]
     if photos:
         work = _photo_input
-        tasks = [(r["strokes"], int(rng.integers(2**63)), desk, pen, ruling) for r in chosen]
+        paper = {"desk": desk, "pen": pen, "ruling": ruling, "crop": crop}
+        tasks = [(r["strokes"], int(rng.integers(2**63)), paper) for r in chosen]
     else:
         work = _model_input
         tasks = [(r["strokes"], random_condition(rng, aspect_of(r["strokes"]), **(sketchpads or {})))

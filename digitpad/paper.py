@@ -12,7 +12,7 @@ the held-out writers' digits through them.
 Limits: the sheet is plain unless `ruling` says otherwise (`RULINGS`: ruled or squared, its
 lines level and upright before the photo's tilt), has no perspective, its edge shows only with
 `desk=True` (or `desk="note"`: a small note wholly in the frame), the digit fills 35–60%
-of the page, and the pen is a ballpoint unless `pen` says otherwise (`PENS`), so these are
+of the page (unless `crop` crops the photo to it), and the pen is a ballpoint unless `pen` says otherwise (`PENS`), so these are
 easier than some real phone photos.
 """
 
@@ -86,13 +86,15 @@ def ruled_lines(size: int, digit_size: int, rng, ruling: str) -> np.ndarray:
 
 
 def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
-             ink_levels=PENS["pen"][1], ruling: str | None = None) -> Image.Image:
+             ink_levels=PENS["pen"][1], ruling: str | None = None, crop: float | None = None) -> Image.Image:
     """`(h, w)` ink alpha in [0, 1] (digit filling it) → an RGB photo of it on paper (its longer
     side 35–60% of the page's) in ink of a grey level drawn from `ink_levels`, its far side
     darker by a share drawn from `shadow`; with `desk`, the page lies on a desk whose edge may
     show (`on_a_desk`; `"note"`: a small page wholly in view, `on_a_note`), and the corners the
     tilt turns in are the desk's; with `ruling` (`RULINGS`), the paper has printed lines
-    `LINE_DARKNESS` darker than it. Plain paper draws the same random numbers as before rulings."""
+    `LINE_DARKNESS` darker than it; with `crop`, the photo is cropped to the digit with that share
+    of its size round it (`to_the_digit`). Plain paper draws the same random numbers as before
+    rulings, and a crop draws none."""
     size = int(max(ink.shape) / rng.uniform(0.35, 0.6))  # A flat 1 fits too.
     alpha = np.zeros((size, size), np.float32)
     top = int(rng.uniform(0.1, 0.9) * (size - ink.shape[0]))
@@ -107,6 +109,9 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
     beyond = None
     if desk == "note":
         gray, beyond = on_a_note(gray, rng)
+        if crop is not None:  # The digit's ink where the page lies in the frame.
+            rows, cols = np.nonzero(~beyond)
+            alpha = np.pad(alpha, ((rows[0], gray.shape[0] - size - rows[0]), (cols[0], gray.shape[1] - size - cols[0])))
         size = gray.shape[0]
     elif desk:
         gray, beyond = on_a_desk(gray, (top, left, top + ink.shape[0], left + ink.shape[1]), rng)
@@ -119,8 +124,20 @@ def on_paper(ink: np.ndarray, rng, shadow=SHADOW, desk: bool | str = False,
     image = Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2) * size / 400))
     shown = np.asarray(image)[beyond] if beyond is not None and beyond.any() else np.asarray(image).reshape(-1, 3)
     fill = tuple(int(v) for v in shown.mean(axis=0))
-    image = image.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BICUBIC, fillcolor=fill)
-    return image
+    tilt = rng.uniform(-8, 8)
+    image = image.rotate(tilt, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    return image if crop is None else to_the_digit(image, alpha, tilt, crop)
+
+
+def to_the_digit(image: Image.Image, alpha: np.ndarray, angle: float, margin: float) -> Image.Image:
+    """The photo `image` cropped as a person crops it to the digit: `alpha` is the digit's ink in
+    its frame before the tilt by `angle` degrees; the crop is the tilted digit's box with `margin`
+    of its longer side round it, as far as the photo goes."""
+    tilted = np.asarray(Image.fromarray(np.uint8(alpha * 255)).rotate(angle, resample=Image.Resampling.BICUBIC)) > 64
+    rows, cols = np.flatnonzero(tilted.any(axis=1)), np.flatnonzero(tilted.any(axis=0))
+    room = round(margin * max(rows[-1] - rows[0], cols[-1] - cols[0]))
+    return image.crop((max(cols[0] - room, 0), max(rows[0] - room, 0),
+                       min(cols[-1] + 1 + room, image.width), min(rows[-1] + 1 + room, image.height)))
 
 
 def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
@@ -138,11 +155,13 @@ def jpeg_bytes(image: Image.Image, rng, sideways: bool) -> bytes:
 
 
 def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
-                     desk: bool | str = False, pen: str = "pen", ruling: str | None = None) -> bytes:
+                     desk: bool | str = False, pen: str = "pen", ruling: str | None = None,
+                     crop: float | None = None) -> bytes:
     """Pen strokes → JPEG bytes of the digit written on paper (120–420 px tall; with `pen`'s
     width and ink, `PENS`: a ballpoint 4–10% of its height wide, a marker 16–28%, a pencil's
-    grey) and photographed, on a desk if `desk`, on ruled or squared paper if `ruling` (as
-    `on_paper` takes them). `sideways=None` stores it turned one time in seven."""
+    grey) and photographed, on a desk if `desk`, on ruled or squared paper if `ruling`, cropped
+    to the digit if `crop` (as `on_paper` takes them). `sideways=None` stores it turned one time
+    in seven."""
     widths, ink_levels = PENS[pen]
     height = int(rng.uniform(120, 420))
     layer = render_strokes(strokes, 2 * height, height, (height, height),
@@ -151,7 +170,7 @@ def photo_of_strokes(strokes, rng, sideways: bool | None = None, shadow=SHADOW,
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)
     ink = alpha[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    image = on_paper(ink, rng, shadow, desk, ink_levels, ruling)
+    image = on_paper(ink, rng, shadow, desk, ink_levels, ruling, crop)
     if sideways is None:
         sideways = bool(rng.random() < SIDEWAYS_CHANCE)
     return jpeg_bytes(image, rng, sideways)
