@@ -27,7 +27,8 @@ INK_LEVEL = 0.5  # Ink map value above which a pixel counts as ink.
 FAINT_LEVEL = 0.05  # Any visible ink, for cropping without the checks.
 MIN_INK_PIXELS = 12  # Fewer inked pixels than this is a speck, not a digit.
 MIN_INK_SPAN = 0.03  # Ink spanning less than this share of the picture's longer side is a speck.
-MAX_INK_FRACTION = 0.5  # More ink than background is noise or a photo, not a drawn digit.
+MAX_INK_FRACTION = 0.75  # More ink than this is noise or a filled area, not a digit (a thick
+# marker's digit photographed and cropped to its box covers up to about 70% of the picture).
 MIN_CONTRAST = 32  # Grey levels between background and ink below which nothing is ink.
 SPECK_FRACTION = 0.02  # Pieces smaller than this share of the largest are specks.
 MAX_PIECES = 60  # More separate pieces of ink than this (after specks) is noise, not writing.
@@ -100,10 +101,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
         closed = closed_picture(gray) if photo else None
         beyond = beyond_page(gray, closed) if closed else np.zeros(gray.shape, bool)
         if not dark_ink:  # A shadow can take a page's median below mid-grey; so can a desk.
-            ink = _ink_from_flat(flat)
+            ink = _ink_from_flat(flat, False)
             paper = lighting_estimate(gray, True)
             other = np.where(beyond, 255.0, flatten_background(gray, True, estimate=paper))
-            dark = _ink_from_flat(other)
+            dark = _ink_from_flat(other, True)
             rough_page, rough_board = roughness(paper), roughness(estimate)
             if rough_page < rough_board or (rough_page < BOARD_SMOOTHER * rough_board and (
                     (dark[~beyond] > INK_LEVEL).sum() < (ink[~beyond] > INK_LEVEL).sum()
@@ -115,7 +116,7 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
             dark_ink, beyond = True, ~page
     if beyond is not None and dark_ink:
         flat = np.where(beyond, 255.0, flatten_background(gray, True, closed, paper)).astype(np.float32)
-        ink = _ink_from_flat(flat)
+        ink = _ink_from_flat(flat, True)
     if photo and dark_ink:
         ink = without_ruling(ink, None if beyond is None else ~beyond)
     if beyond is not None:
@@ -614,10 +615,21 @@ def _edge_reach(labels: np.ndarray, count: int) -> np.ndarray:
     return ndimage.maximum(depth, labels, index=np.arange(1, count + 1))
 
 
-def _ink_from_flat(gray: np.ndarray) -> np.ndarray:
-    """Ink in [0, 1] of an evenly lit `(H, W)` gray image, its polarity read from its median."""
+def _ink_from_flat(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
+    """Ink in [0, 1] of an evenly lit `(H, W)` gray image: dark ink if `dark_ink`, light ink if
+    False, and if None as its median says (the background is most of a drawing).
+
+    The background is the median, or, where the ink is most of the picture (a thick marker's
+    digit cropped tight: its median is ink), the median of the levels on the background's side
+    of mid-grey."""
     background = float(np.median(gray))
-    if background >= 128:
+    if dark_ink is None:
+        dark_ink = background >= 128
+    elif dark_ink != (background >= 128):
+        side = gray[gray >= 128] if dark_ink else gray[gray < 128]
+        if side.size:
+            background = float(np.median(side))
+    if dark_ink:
         darkest = float(gray.min())
         ink = (background - gray) / max(background - darkest, 1.0)
     else:

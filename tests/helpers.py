@@ -64,13 +64,14 @@ def chalk_board(record, radius, falloff, seed):
     return np.clip((60 + 150 * chalk) * light + grain, 0, 255).astype(np.uint8)
 
 
-def deep_shadow_photo(record, seed, pen="marker") -> bytes:
+def deep_shadow_photo(record, seed, pen="marker", crop=None) -> bytes:
     """The drawing written with `pen` (`digitpad.paper.PENS`: a marker, a pencil) on a page
-    under a deep shadow (60–70%), photographed: JPEG bytes."""
+    under a deep shadow (60–70%), photographed (and cropped to the digit with `crop` of its size
+    round it, if `crop`): JPEG bytes."""
     from digitpad.paper import photo_of_strokes
 
     return photo_of_strokes(record["strokes"], np.random.default_rng(seed), sideways=False,
-                            shadow=(0.6, 0.7), pen=pen)
+                            shadow=(0.6, 0.7), pen=pen, crop=crop)
 
 
 def tight_seven(photo=False) -> np.ndarray:

@@ -15,7 +15,7 @@ from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import (chalk_board, draw_on_page, deep_shadow_photo, needs_chromium, serve_folder, shadowed_page,
+from helpers import (chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, serve_folder, shadowed_page,
                      stroke_paths, tight_seven)
 
 pytestmark = needs_chromium
@@ -301,21 +301,33 @@ def assert_read_alike(page, grays, model):
         assert int(np.argmax(js["probabilities"])) == int(np.argmax(classify_inputs(model, python[None])[0]))
 
 
-@pytest.mark.parametrize("pen, indices", [("marker", range(0, 100, 7)), ("pencil", range(1, 100, 3))])
-def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_digits, model, pen, indices):
+@pytest.mark.parametrize("pen, indices, crop", [("marker", range(0, 100, 7), None), ("pencil", range(1, 100, 3), None),
+                                              ("marker", range(3, 100, 6), 0.03)])
+def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_digits, model, pen, indices, crop):
     """A thick or a grey pen under a deep shadow, the page's median below mid-grey: the
     polarity is chosen by the strokes' edges (a marker) or the lighting's smoothness (a pencil;
-    two of these, 55 and 58, only by that) in both, and gives the same inputs and digits."""
+    two of these, 55 and 58, only by that) in both, and gives the same inputs and digits. A
+    marker's digit cropped to its box, its median the ink: measured from the page in both."""
     from digitpad.reading import open_image
 
     page, _ = visit()
     grays = []
     for index in indices:
-        gray = np.asarray(to_grayscale(open_image(deep_shadow_photo(drawn_digits[index], 300 + index, pen)),
-                                       max_side=READ_SIZE), np.uint8)
+        photo = deep_shadow_photo(drawn_digits[index], 300 + index, pen, crop)
+        gray = np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8)
         if np.median(gray) < 128:
             grays.append(gray)
     assert len(grays) >= 4
+    assert_read_alike(page, grays, model)
+
+
+def test_javascript_reads_a_fat_brush_as_python_does(visit, drawn_digits, model):
+    """Strokes so wide that they cover most of the canvas (the median is ink): measured from
+    the background in both, with the same inputs and digits."""
+    page, _ = visit()
+    grays = [np.asarray(to_grayscale(draw(record, radius=80), max_side=READ_SIZE), np.uint8)
+             for record in drawn_digits[::9]]
+    assert sum(np.median(gray) < 128 for gray in grays) >= 5
     assert_read_alike(page, grays, model)
 
 

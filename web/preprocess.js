@@ -171,12 +171,12 @@ export function ink_map(gray) {
     closed = photo ? closed_picture(gray) : null;
     beyond = closed ? beyond_page(gray, closed) : new Uint8Array(gray.h * gray.w);
     if (!dark) { // A shadow can take a page's median below mid-grey; so can a desk.
-      ink = ink_from_flat(flat);
+      ink = ink_from_flat(flat, false);
       paper = lighting_estimate(gray, true);
       const other = off_the_desk(flatten_background(gray, true, null, paper), beyond);
       // Lighting that is smoother, or less ink or ink that stands out more sharply, unless the
       // board's lighting is far the smoother.
-      const dark_reading = ink_from_flat(other);
+      const dark_reading = ink_from_flat(other, true);
       const rough_page = roughness(paper), rough_board = roughness(estimate);
       if (rough_page < rough_board || (rough_page < C.BOARD_SMOOTHER * rough_board && (
           ink_count(dark_reading, beyond) < ink_count(ink, beyond)
@@ -192,7 +192,7 @@ export function ink_map(gray) {
   }
   if (beyond && dark) {
     flat = off_the_desk(flatten_background(gray, true, closed, paper), beyond);
-    ink = ink_from_flat(flat);
+    ink = ink_from_flat(flat, true);
   }
   if (photo && dark) ink = without_ruling(ink, beyond ? beyond.map((v) => 1 - v) : null);
   if (beyond) ink = without_edge_pieces(ink, dark ? beyond : null);
@@ -827,10 +827,18 @@ function edge_reach(labels, count, h, w) {
   return reach;
 }
 
-function ink_from_flat(gray) {
-  const background = median(gray.data);
+// Ink of an evenly lit picture: dark ink if `dark`, light if false, as its median says if null.
+// Where the ink is most of the picture (a thick marker's digit cropped tight), the background is
+// the median of the levels on its side of mid-grey.
+function ink_from_flat(gray, dark = null) {
+  let background = median(gray.data);
   const [darkest, brightest] = min_max(gray.data);
-  const dark = background >= 128;
+  if (dark === null) {
+    dark = background >= 128;
+  } else if (dark !== (background >= 128)) {
+    const side = gray.data.filter((v) => (dark ? v >= 128 : v < 128));
+    if (side.length) background = median(side);
+  }
   const range = dark ? Math.max(background - darkest, 1) : Math.max(brightest - background, 1);
   const ink = picture(gray.h, gray.w);
   for (let i = 0; i < ink.data.length; i++) {
