@@ -85,6 +85,9 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink in a photo is checked once more: a small page wholly in view on a wide desk (a sticky
     note) can read as light ink, the page the "stroke" (`page_read_as_ink`); then the page's
     dark ink is read, and all round it is desk.
+    Once the checks have chosen, the ink is measured in that polarity (`_ink_from_flat`), not
+    the median's: a thick marker's digit cropped to its box, or a very fat brush, covers more
+    of the picture than the paper does.
     A photo's dark ink loses the lines of ruled or squared paper (`without_ruling`), and ink
     along the picture's edge or the desk is then dropped (`without_edge_pieces`).
     """
