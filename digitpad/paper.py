@@ -12,8 +12,8 @@ the held-out writers' digits through them.
 Limits: the sheet is plain unless `ruling` says otherwise (`RULINGS`: ruled or squared, its
 lines level and upright before the photo's tilt), has no perspective, its edge shows only with
 `desk=True` (or `desk="note"`: a small note wholly in the frame), the digit fills 35–60%
-of the page (unless `crop` crops the photo to it), and the pen is a ballpoint unless `pen` says otherwise (`PENS`), so these are
-easier than some real phone photos.
+of the page (unless `crop` crops the photo to it), and the pen is a ballpoint unless `pen`
+says otherwise (`PENS`), so these are easier than some real phone photos.
 """
 
 import io

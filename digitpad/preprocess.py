@@ -274,8 +274,9 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
     desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
-    ring, outside = _round_the_page(labels, small, closed)
-    kept, beside = _sharp_pieces(labels, np.union1d(_edge_labels(labels), ring), closed)
+    edge = _edge_labels(labels)
+    ring, outside = _round_the_page(labels, edge, small, closed)
+    kept, beside = _sharp_pieces(labels, np.union1d(edge, ring), closed)
     desk = np.isin(labels, kept)
     if np.isin(ring, kept).any():
         desk |= outside
@@ -291,11 +292,11 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     return desk[rows[:, None], cols[None, :]]
 
 
-def _round_the_page(labels: np.ndarray, small: np.ndarray, closed: np.ndarray):
+def _round_the_page(labels: np.ndarray, edge: np.ndarray, small: np.ndarray, closed: np.ndarray):
     """A small page wholly in view, away from the picture's edge, has desk all round it, and
     the desk beyond the reach of its light looks like page: what is darker than the page
     within reach is a ring round it, clear of the picture's edge. The dark piece of `labels`
-    that is all that borders the page (the piece of what is not dark that holds the `closed`
+    (`edge`: the labels along the picture's edge) that is all that borders the page (the piece of what is not dark that holds the `closed`
     picture's brightest point, its holes filled), if it is clear of the picture's edge and
     what lies beyond it is no brighter than itself by more than half `DESK_STEP` (a marker's 0
     round the page's brightest point has the lit page beyond it), and the page is a sheet
@@ -315,7 +316,7 @@ def _round_the_page(labels: np.ndarray, small: np.ndarray, closed: np.ndarray):
         return none
     filled, _ = _largest_filled(rest == brightest)
     around = np.unique(labels[ndimage.maximum_filter(filled, size=3) & ~filled])
-    if len(around) != 1 or np.isin(around, _edge_labels(labels)).any():
+    if len(around) != 1 or np.isin(around, edge).any():
         return none
     if not written_sheet(filled, filled & (small < closed - DESK_STEP)):
         return none

@@ -390,8 +390,8 @@ export function beyond_page(gray, closed_parts = null) {
     dark[i] = c < Math.fround(Math.fround(C.DESK_RATIO) * page) && c < Math.fround(page - C.DESK_STEP) ? 1 : 0;
   }
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
-  const [ring, outside] = round_the_page(labels, small, closed); // or is all round a small page,
   const candidates = edge_labels(labels, small.h, small.w);
+  const [ring, outside] = round_the_page(labels, candidates, small, closed); // or is all round a small page,
   if (ring) candidates.add(ring);
   const [edge, beside] = sharp_pieces(labels, candidates, closed); // meeting it sharply.
   for (let i = 0; i < dark.length; i++) {
@@ -422,8 +422,9 @@ export function beyond_page(gray, closed_parts = null) {
 // clear of the picture's edge and what lies beyond it is no brighter than itself by more than
 // half DESK_STEP (a marker's 0 round the page's brightest point has the lit page beyond it), and
 // the page is a sheet written on (`written_sheet`, its strokes darker than the closing by
-// DESK_STEP). Returns [its label, or 0; what lies beyond it, a mask].
-function round_the_page(labels, small, closed) {
+// DESK_STEP). `edge`: the labels along the picture's edge. Returns [its label, or 0; what lies
+// beyond it, a mask].
+function round_the_page(labels, edge, small, closed) {
   const h = closed.h, w = closed.w, n = h * w;
   const none = [0, null], open = new Uint8Array(n);
   for (let i = 0; i < n; i++) open[i] = labels[i] ? 0 : 1;
@@ -446,7 +447,7 @@ function round_the_page(labels, small, closed) {
   const near = window_filter(filled, 3, Math.max, -Infinity), around = new Set();
   for (let i = 0; i < n; i++) if (near.data[i] && !filled.data[i]) around.add(labels[i]);
   const [ring] = around;
-  if (around.size !== 1 || edge_labels(labels, h, w).has(ring)) return none;
+  if (around.size !== 1 || edge.has(ring)) return none;
   const strokes = new Uint8Array(n); // A page, with writing on it: a chalk digit's closing is neither.
   for (let i = 0; i < n; i++) strokes[i] = filled.data[i] && small.data[i] < Math.fround(closed.data[i] - C.DESK_STEP) ? 1 : 0;
   if (!written_sheet(filled, strokes)) return none;
