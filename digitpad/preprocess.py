@@ -39,6 +39,7 @@ DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow dar
 SHARP_REACH = 3  # A desk meets the page at a sharp edge: the page this many pixels (of the
 SHARP_SHARE = 0.25  # ~128-px closed picture) on towards its centre, along this share of its border.
 EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
+EDGE_NARROW = 0.25  # Edge ink reaching in this share of its shorter side stays (a 1 cropped to its box).
 PAGE_HOLES = 0.4  # Light ink's holes this far from the background, towards the ink's level or
 # away from it, are not a board seen through a loop: the "ink" is a page, the holes its middle or strokes.
 MIN_HOLES = 0.005  # Holes covering less than this share of the picture are not weighed.
@@ -276,6 +277,7 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
     edge = _edge_labels(labels)
     ring, outside = _round_the_page(labels, edge, small, closed)
+    edge = edge[~_strokes_at_the_edge(labels, edge, small, page, window)]
     kept, beside = _sharp_pieces(labels, np.union1d(edge, ring), closed)
     desk = np.isin(labels, kept)
     if np.isin(ring, kept).any():
@@ -290,6 +292,32 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     rows = ((np.arange(height) + 0.5) * desk.shape[0] / height).astype(int)  # Back to full size,
     cols = ((np.arange(width) + 0.5) * desk.shape[1] / width).astype(int)  # nearest neighbour.
     return desk[rows[:, None], cols[None, :]]
+
+
+def _strokes_at_the_edge(labels: np.ndarray, candidates: np.ndarray, small: np.ndarray,
+                         page: np.ndarray, window: int) -> np.ndarray:
+    """Which `candidates` (labels of dark pieces of the closed picture along its edge) are a
+    stroke at the picture's edge, not a desk: bool, one a candidate. At the picture's edge the
+    closing's window sees one side of a stroke only, so a stroke along the edge wider than half
+    the window stays in it. What is dark in `small` (by the desk's own test against `page`),
+    joined to such a piece and wiped out by the closing runs on into the picture, further than
+    half `window` from its edge, and there is more of it than of the piece: the rest of the
+    digit. A desk's dark lies within its pieces, or along the edge with them (its narrow parts)."""
+    from scipy import ndimage
+
+    dark = (small < DESK_RATIO * page) & (small < page - DESK_STEP)
+    pieces, _ = ndimage.label(dark, structure=np.ones((3, 3)))
+    height, width = small.shape
+    edge = window // 2  # Narrower than this at the picture's edge, the closing wipes out.
+    inside = np.zeros(small.shape, bool)
+    inside[edge:height - edge, edge:width - edge] = True
+    stroke = np.zeros(len(candidates), bool)
+    for k, label in enumerate(candidates):
+        piece = labels == label
+        touching = np.unique(pieces[piece])
+        joined = np.isin(pieces, touching[touching > 0])
+        stroke[k] = int((joined & inside & (labels == 0)).sum()) > int((joined & piece).sum())
+    return stroke
 
 
 def _round_the_page(labels: np.ndarray, edge: np.ndarray, small: np.ndarray, closed: np.ndarray):
@@ -576,8 +604,9 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     shadow's rim, the desk's or a corner the camera turned in, not writing. When no piece
     clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side, the digit itself may
     run off the picture or the page: then only those that reach less than that far in from
-    the picture's edge (`_edge_reach`) go, rims and corners of a page with nothing written on
-    it. Ink on the desk itself goes all the same."""
+    the picture's edge (`_edge_reach`), or less than `EDGE_NARROW` of its shorter side, go,
+    rims and corners of a page with nothing written on it. Ink on the desk itself goes all the
+    same."""
     from scipy import ndimage
 
     if beyond is not None:
@@ -595,8 +624,8 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     spans = [_longer_side(box) for label, box in enumerate(ndimage.find_objects(labels), start=1)
              if label not in edge]
     reach = EDGE_DIGIT_SPAN * max(ink.shape)
-    if max(spans, default=0) < reach:
-        edge = edge[_edge_reach(labels, count)[edge - 1] < reach]
+    if max(spans, default=0) < reach:  # Nothing in a picture cropped to a 1 reaches that far in.
+        edge = edge[_edge_reach(labels, count)[edge - 1] < min(reach, EDGE_NARROW * min(ink.shape))]
     return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
 
 

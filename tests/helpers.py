@@ -74,6 +74,16 @@ def deep_shadow_photo(record, seed, pen="marker", crop=None) -> bytes:
                             shadow=(0.6, 0.7), pen=pen, crop=crop)
 
 
+def one_cropped_to_its_stroke(seed, pen="pen") -> bytes:
+    """A 1 of one straight stroke written with `pen` under a 20–70% shadow, photographed and
+    cropped to the stroke with no margin (a picture 3 to 7 times as tall as wide): JPEG bytes."""
+    from digitpad.paper import photo_of_strokes
+
+    stroke = np.array([[50.0, 0.0], [48.0, 50.0], [46.0, 100.0]])
+    return photo_of_strokes([stroke], np.random.default_rng(seed), sideways=False, shadow=(0.2, 0.7),
+                            pen=pen, crop=0.0)
+
+
 def tight_seven(photo=False) -> np.ndarray:
     """A 7 cropped tight, its bar running from edge to edge and its stem down from the bar's
     end: a `(200, 200) float32` ink map, or with `photo` a `uint8` gray picture of it in dark

@@ -15,8 +15,8 @@ from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
 from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import (chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, serve_folder, shadowed_page,
-                     stroke_paths, tight_seven)
+from helpers import (chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
+                     serve_folder, shadowed_page, stroke_paths, tight_seven)
 
 pytestmark = needs_chromium
 
@@ -302,12 +302,13 @@ def assert_read_alike(page, grays, model):
 
 
 @pytest.mark.parametrize("pen, indices, crop", [("marker", range(0, 100, 7), None), ("pencil", range(1, 100, 3), None),
-                                              ("marker", range(3, 100, 6), 0.03)])
+                                              ("marker", range(3, 100, 6), 0.03), ("pen", range(0, 100, 3), 0.0)])
 def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_digits, model, pen, indices, crop):
     """A thick or a grey pen under a deep shadow, the page's median below mid-grey: the
     polarity is chosen by the strokes' edges (a marker) or the lighting's smoothness (a pencil;
     two of these, 55 and 58, only by that) in both, and gives the same inputs and digits. A
-    marker's digit cropped to its box, its median the ink: measured from the page in both."""
+    marker's digit cropped to its box, its median the ink: measured from the page in both. A
+    ballpoint's cropped with no margin: strokes along the picture's edge are not a desk in both."""
     from digitpad.reading import open_image
 
     page, _ = visit()
@@ -318,6 +319,17 @@ def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_d
         if np.median(gray) < 128:
             grays.append(gray)
     assert len(grays) >= 4
+    assert_read_alike(page, grays, model)
+
+
+def test_javascript_reads_a_one_cropped_to_its_stroke_as_python_does(visit, model):
+    """A 1 cropped to its stroke, in a picture 3 to 7 times as tall as wide: its ink along the
+    picture's edge stays in both (it reaches in a quarter of the picture's width)."""
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    grays = [np.asarray(to_grayscale(open_image(one_cropped_to_its_stroke(seed, pen)), max_side=READ_SIZE), np.uint8)
+             for seed in (1, 2, 8) for pen in ("pen", "pencil")]
     assert_read_alike(page, grays, model)
 
 

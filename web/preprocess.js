@@ -392,6 +392,7 @@ export function beyond_page(gray, closed_parts = null) {
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
   const candidates = edge_labels(labels, small.h, small.w);
   const [ring, outside] = round_the_page(labels, candidates, small, closed); // or is all round a small page,
+  for (const label of strokes_at_the_edge(labels, candidates, small, near, window)) candidates.delete(label); // not a stroke,
   if (ring) candidates.add(ring);
   const [edge, beside] = sharp_pieces(labels, candidates, closed); // meeting it sharply.
   for (let i = 0; i < dark.length; i++) {
@@ -413,6 +414,40 @@ export function beyond_page(gray, closed_parts = null) {
     for (let x = 0; x < gray.w; x++) out[y * gray.w + x] = desk.data[row * small.w + Math.floor(((x + 0.5) * small.w) / gray.w)];
   }
   return out;
+}
+
+// Which `candidates` (labels of dark pieces of the closed picture along its edge) are a stroke at
+// the picture's edge, not a desk: a Set of them. At the picture's edge the closing's window sees
+// one side of a stroke only, so a stroke along the edge wider than half the window stays in it.
+// What is dark in `small` (by the desk's own test against `near`, the page), joined to such a
+// piece and wiped out by the closing runs on into the picture, further than half `window` from its
+// edge, and there is more of it than of the piece: the rest of the digit. A desk's dark lies
+// within its pieces, or along the edge with them (its narrow parts).
+function strokes_at_the_edge(labels, candidates, small, near, window) {
+  const h = small.h, w = small.w, n = h * w, dark = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = small.data[i], page = near.data[i];
+    dark[i] = s < Math.fround(Math.fround(C.DESK_RATIO) * page) && s < Math.fround(page - C.DESK_STEP) ? 1 : 0;
+  }
+  const [pieces] = label_pieces(dark, h, w);
+  const edge = Math.floor(window / 2); // Narrower than this at the picture's edge, the closing wipes out.
+  const strokes = new Set();
+  for (const label of candidates) {
+    const touching = new Set();
+    for (let i = 0; i < n; i++) if (labels[i] === label && pieces[i]) touching.add(pieces[i]);
+    let within = 0, beyond = 0;
+    for (let y = 0; y < h; y++) {
+      const inside = y >= edge && y < h - edge;
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (!touching.has(pieces[i])) continue;
+        if (labels[i] === label) within++;
+        else if (!labels[i] && inside && x >= edge && x < w - edge) beyond++;
+      }
+    }
+    if (beyond > within) strokes.add(label);
+  }
+  return strokes;
 }
 
 // A small page wholly in view, away from the picture's edge, has desk all round it, and the
@@ -790,7 +825,8 @@ export function without_edge_pieces(ink, beyond = null) {
   const reach = C.EDGE_DIGIT_SPAN * Math.max(h, w);
   if (span < reach) { // The digit may run off the picture: only rims and corners go.
     const reaches = edge_reach(labels, sizes.length, h, w);
-    for (const k of [...edge]) if (reaches[k - 1] >= reach) edge.delete(k);
+    const deep = Math.min(reach, C.EDGE_NARROW * Math.min(h, w)); // Nothing in a picture cropped to a 1 reaches further.
+    for (const k of [...edge]) if (reaches[k - 1] >= deep) edge.delete(k);
     if (!edge.size) return ink;
   }
   const out = picture(h, w);
