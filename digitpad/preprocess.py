@@ -260,7 +260,8 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     On the closed picture (`closed_picture(gray)`, or `closed` if given), what is darker than
     `DESK_RATIO` of the brightest page within the window's reach, and by `DESK_STEP` grey
     levels, is desk (a shadow darkens a page gradually, far less over such a distance) if it
-    reaches the picture's edge (a thick stroke's blob does not), or is a ring all round a small
+    reaches the picture's edge (a thick stroke's blob does not) and is not a stroke running
+    along it (`_strokes_at_the_edge`), or is a ring all round a small
     page clear of it with what lies beyond it as dark (`_round_the_page`; then that is desk
     too), and meets the page at a sharp edge, the page on the side of its own centre
     (`_sharp_pieces`), and so is a rim around it.
@@ -308,9 +309,9 @@ def _strokes_at_the_edge(labels: np.ndarray, candidates: np.ndarray, small: np.n
     dark = (small < DESK_RATIO * page) & (small < page - DESK_STEP)
     pieces, _ = ndimage.label(dark, structure=np.ones((3, 3)))
     height, width = small.shape
-    edge = window // 2  # Narrower than this at the picture's edge, the closing wipes out.
+    band = window // 2  # Narrower than this at the picture's edge, the closing wipes out.
     inside = np.zeros(small.shape, bool)
-    inside[edge:height - edge, edge:width - edge] = True
+    inside[band:height - band, band:width - band] = True
     stroke = np.zeros(len(candidates), bool)
     for k, label in enumerate(candidates):
         piece = labels == label

@@ -430,19 +430,19 @@ function strokes_at_the_edge(labels, candidates, small, near, window) {
     dark[i] = s < Math.fround(Math.fround(C.DESK_RATIO) * page) && s < Math.fround(page - C.DESK_STEP) ? 1 : 0;
   }
   const [pieces] = label_pieces(dark, h, w);
-  const edge = Math.floor(window / 2); // Narrower than this at the picture's edge, the closing wipes out.
+  const band = Math.floor(window / 2); // Narrower than this at the picture's edge, the closing wipes out.
   const strokes = new Set();
   for (const label of candidates) {
     const touching = new Set();
     for (let i = 0; i < n; i++) if (labels[i] === label && pieces[i]) touching.add(pieces[i]);
     let within = 0, beyond = 0;
     for (let y = 0; y < h; y++) {
-      const inside = y >= edge && y < h - edge;
+      const inside = y >= band && y < h - band;
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
         if (!touching.has(pieces[i])) continue;
         if (labels[i] === label) within++;
-        else if (!labels[i] && inside && x >= edge && x < w - edge) beyond++;
+        else if (!labels[i] && inside && x >= band && x < w - band) beyond++;
       }
     }
     if (beyond > within) strokes.add(label);
