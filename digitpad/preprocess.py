@@ -274,7 +274,7 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     height, width = gray.shape
     small, closed, window = closed or closed_picture(gray)
     page = ndimage.maximum_filter(closed, size=2 * window + 1)
-    desk = (closed < DESK_RATIO * page) & (closed < page - DESK_STEP)
+    desk = _darker_than_page(closed, page)
     labels, _ = ndimage.label(desk, structure=np.ones((3, 3)))
     edge = _edge_labels(labels)
     ring, outside = _round_the_page(labels, edge, small, closed)
@@ -295,6 +295,12 @@ def beyond_page(gray: np.ndarray, closed=None) -> np.ndarray:
     return desk[rows[:, None], cols[None, :]]
 
 
+def _darker_than_page(picture: np.ndarray, page: np.ndarray) -> np.ndarray:
+    """The desk's test: where `picture` is darker than `DESK_RATIO` of `page` (the brightest
+    page within reach, the same shape) and by `DESK_STEP` grey levels. `(H, W)` bool."""
+    return (picture < DESK_RATIO * page) & (picture < page - DESK_STEP)
+
+
 def _strokes_at_the_edge(labels: np.ndarray, candidates: np.ndarray, small: np.ndarray,
                          page: np.ndarray, window: int) -> np.ndarray:
     """Which `candidates` (labels of dark pieces of the closed picture along its edge) are a
@@ -306,8 +312,7 @@ def _strokes_at_the_edge(labels: np.ndarray, candidates: np.ndarray, small: np.n
     digit. A desk's dark lies within its pieces, or along the edge with them (its narrow parts)."""
     from scipy import ndimage
 
-    dark = (small < DESK_RATIO * page) & (small < page - DESK_STEP)
-    pieces, _ = ndimage.label(dark, structure=np.ones((3, 3)))
+    pieces, _ = ndimage.label(_darker_than_page(small, page), structure=np.ones((3, 3)))
     height, width = small.shape
     band = window // 2  # Narrower than this at the picture's edge, the closing wipes out.
     inside = np.zeros(small.shape, bool)
@@ -325,13 +330,14 @@ def _round_the_page(labels: np.ndarray, edge: np.ndarray, small: np.ndarray, clo
     """A small page wholly in view, away from the picture's edge, has desk all round it, and
     the desk beyond the reach of its light looks like page: what is darker than the page
     within reach is a ring round it, clear of the picture's edge. The dark piece of `labels`
-    (`edge`: the labels along the picture's edge) that is all that borders the page (the piece of what is not dark that holds the `closed`
-    picture's brightest point, its holes filled), if it is clear of the picture's edge and
-    what lies beyond it is no brighter than itself by more than half `DESK_STEP` (a marker's 0
-    round the page's brightest point has the lit page beyond it), and the page is a sheet
-    written on (`written_sheet`, its strokes darker than the closing by `DESK_STEP` in `small`):
-    the closing of thick chalk strokes on a board is a bright piece too, without writing in
-    it. Returns (its label in a 1-array, or an empty one; what lies beyond it, `(H, W)` bool)."""
+    (`edge`: the labels along the picture's edge) that is all that borders the page (the piece
+    of what is not dark that holds the `closed` picture's brightest point, its holes filled),
+    if it is clear of the picture's edge and what lies beyond it is no brighter than itself by
+    more than half `DESK_STEP` (a marker's 0 round the page's brightest point has the lit page
+    beyond it), and the page is a sheet written on (`written_sheet`, its strokes darker than
+    the closing by `DESK_STEP` in `small`): the closing of thick chalk strokes on a board is a
+    bright piece too, without writing in it. Returns (its label in a 1-array, or an empty one;
+    what lies beyond it, `(H, W)` bool)."""
     from scipy import ndimage
 
     none = (labels[:0, 0], np.zeros(labels.shape, bool))
@@ -625,8 +631,9 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     spans = [_longer_side(box) for label, box in enumerate(ndimage.find_objects(labels), start=1)
              if label not in edge]
     reach = EDGE_DIGIT_SPAN * max(ink.shape)
-    if max(spans, default=0) < reach:  # Nothing in a picture cropped to a 1 reaches that far in.
-        edge = edge[_edge_reach(labels, count)[edge - 1] < min(reach, EDGE_NARROW * min(ink.shape))]
+    if max(spans, default=0) < reach:
+        deep = min(reach, EDGE_NARROW * min(ink.shape))  # Nothing in a 1's own crop reaches further.
+        edge = edge[_edge_reach(labels, count)[edge - 1] < deep]
     return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
 
 

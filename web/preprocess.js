@@ -384,11 +384,7 @@ export function beyond_page(gray, closed_parts = null) {
   const [small, closed, window] = closed_parts || closed_picture(gray);
   const near = window_filter(closed, 2 * window + 1, Math.max, -Infinity);
   let desk = picture(small.h, small.w);
-  const dark = new Uint8Array(small.h * small.w);
-  for (let i = 0; i < dark.length; i++) {
-    const c = closed.data[i], page = near.data[i]; // In float32, as NumPy works on these.
-    dark[i] = c < Math.fround(Math.fround(C.DESK_RATIO) * page) && c < Math.fround(page - C.DESK_STEP) ? 1 : 0;
-  }
+  const dark = darker_than_page(closed, near);
   const [labels] = label_pieces(dark, small.h, small.w); // Desk reaches the picture's edge,
   const candidates = edge_labels(labels, small.h, small.w);
   const [ring, outside] = round_the_page(labels, candidates, small, closed); // or is all round a small page,
@@ -416,6 +412,17 @@ export function beyond_page(gray, closed_parts = null) {
   return out;
 }
 
+// The desk's test: where `image` is darker than DESK_RATIO of `near` (the brightest page within
+// reach, the same size) and by DESK_STEP grey levels. A mask.
+function darker_than_page(image, near) {
+  const dark = new Uint8Array(image.data.length);
+  for (let i = 0; i < dark.length; i++) {
+    const v = image.data[i], page = near.data[i]; // In float32, as NumPy works on these.
+    dark[i] = v < Math.fround(Math.fround(C.DESK_RATIO) * page) && v < Math.fround(page - C.DESK_STEP) ? 1 : 0;
+  }
+  return dark;
+}
+
 // Which `candidates` (labels of dark pieces of the closed picture along its edge) are a stroke at
 // the picture's edge, not a desk: a Set of them. At the picture's edge the closing's window sees
 // one side of a stroke only, so a stroke along the edge wider than half the window stays in it.
@@ -424,12 +431,8 @@ export function beyond_page(gray, closed_parts = null) {
 // edge, and there is more of it than of the piece: the rest of the digit. A desk's dark lies
 // within its pieces, or along the edge with them (its narrow parts).
 function strokes_at_the_edge(labels, candidates, small, near, window) {
-  const h = small.h, w = small.w, n = h * w, dark = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = small.data[i], page = near.data[i];
-    dark[i] = s < Math.fround(Math.fround(C.DESK_RATIO) * page) && s < Math.fround(page - C.DESK_STEP) ? 1 : 0;
-  }
-  const [pieces] = label_pieces(dark, h, w);
+  const h = small.h, w = small.w, n = h * w;
+  const [pieces] = label_pieces(darker_than_page(small, near), h, w);
   const band = Math.floor(window / 2); // Narrower than this at the picture's edge, the closing wipes out.
   const strokes = new Set();
   for (const label of candidates) {
