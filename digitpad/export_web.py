@@ -2,8 +2,7 @@
 visitor's browser through LiteRT.js.
 
 Writes to DIR: `index.html` and its ES modules and stylesheet (from `web/`), `constants.js`
-(the recipe's constants, written from `digitpad.preprocess`, `digitpad.classify` and
-`digitpad.reading`, so the
+(the recipe's constants, written from the Python modules that define them, so the
 JavaScript port has no copies of its own), the batch-1 model (`model.tflite`), the LiteRT.js
 runtime (`vendor/`: its ES module and the two WebAssembly builds a browser may pick), and a
 `README.md` with the front matter of a static Hugging Face Space. Nothing on the page comes from
@@ -22,7 +21,8 @@ from pathlib import Path
 from digitpad.inference import MODEL_DIR
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGE_FILES = ["index.html", "app.js", "preprocess.js", "model.js", "style.css"]
+PAGE_FILES = ["index.html", "app.js", "preprocess.js", "lighting.js", "page.js", "ruling.js", "shapes.js", "image.js",
+              "model.js", "style.css"]
 RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
     "@litertjs/core/dist/index.js": "vendor/litertjs-core.js",
     "@litertjs/wasm-utils/dist/index.js": "vendor/litertjs-wasm-utils.js",
@@ -32,13 +32,15 @@ RUNTIME = {  # What the page needs of the npm packages, and where it goes in the
     "@litertjs/core/wasm/litert_wasm_compat_internal.wasm": "vendor/wasm/litert_wasm_compat_internal.wasm",
 }
 CONSTANTS = {  # Module → the constants the page shares with it.
+    "digitpad.shapes": ["INK_LEVEL", "MIN_INK_PIXELS"],
     "digitpad.preprocess": ["READ_SIZE", "WORK_SIZE", "BOX_SIZE", "FIELD_SIZE", "MNIST_STROKE_WIDTH",
-                 "INK_LEVEL", "FAINT_LEVEL", "MIN_INK_PIXELS", "MIN_INK_SPAN", "MAX_INK_FRACTION",
-                 "MIN_CONTRAST", "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "DESK_RATIO", "DESK_STEP",
-                 "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN", "EDGE_NARROW", "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE",
-                 "SHEET_FILL", "SHEET_STROKES", "BLOB_RATIO", "WIDE_WINDOWS",
-                 "BOARD_SMOOTHER", "RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH",
-                 "RULE_WIDTH", "RULE_GAP", "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
+                            "FAINT_LEVEL", "MIN_INK_SPAN", "MAX_INK_FRACTION", "MIN_CONTRAST",
+                            "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "BOARD_SMOOTHER"],
+    "digitpad.lighting": ["BLOB_RATIO", "WIDE_WINDOWS"],
+    "digitpad.page": ["DESK_RATIO", "DESK_STEP", "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN", "EDGE_NARROW",
+                      "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE", "SHEET_FILL", "SHEET_STROKES"],
+    "digitpad.ruling": ["RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH", "RULE_WIDTH", "RULE_GAP",
+                        "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
     "digitpad.classify": ["UNSURE_BELOW"],
     "digitpad.reading": ["MAX_PIXELS"],
 }
@@ -62,8 +64,8 @@ Made with `python -m digitpad export-web` from the digitpad project.
 
 def constants_module() -> str:
     """The recipe's constants as an ES module, from the Python modules that define them."""
-    lines = ["// Written by `python -m digitpad export-web` from digitpad/preprocess.py,",
-             "// classify.py and reading.py: change them there, not here."]
+    lines = ["// Written by `python -m digitpad export-web` from the digitpad modules named",
+             "// below: change them there, not here."]
     for module_name, names in CONSTANTS.items():
         module = importlib.import_module(module_name)  # The module, not the function of that name.
         for name in names:

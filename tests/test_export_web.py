@@ -19,7 +19,7 @@ def test_constants_are_written_from_the_python_modules():
 
 
 def test_every_constant_the_port_uses_is_exported():
-    port = (MODEL_DIR.parent / "web" / "preprocess.js").read_text()
+    port = "".join((MODEL_DIR.parent / "web" / name).read_text() for name in PAGE_FILES if name.endswith(".js"))
     used = set(re.findall(r"\bC\.([A-Z_]+)", port))
     exported = {name for names in CONSTANTS.values() for name in names}
     assert used and used <= exported

@@ -4,19 +4,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import chalk_board, draw, deep_shadow_photo, one_cropped_to_its_stroke, shadowed_page, tight_seven
+from helpers import chalk_board, draw, deep_shadow_photo, one_cropped_to_its_stroke, shadowed_page
 from digitpad.preprocess import (
     MNIST_STROKE_WIDTH,
     NoInkError,
-    beyond_page,
     clean_ink,
     digit_stroke_width,
-    lighting_estimate,
     preprocess,
-    roughness,
-    without_edge_pieces,
-    without_ruling,
 )
+from digitpad.page import beyond_page
 from digitpad.classify import classify_inputs
 from digitpad.reading import to_grayscale
 
@@ -258,26 +254,6 @@ def test_a_one_cropped_to_its_stroke_is_read(model, pen):
         assert int(np.argmax(classify_inputs(model, preprocess(picture)[None])[0])) == 1, seed
 
 
-def test_lighting_is_smooth_and_the_wrong_polaritys_estimate_is_not(drawn_digits):
-    """`roughness`: a quadratic surface (a shadow, a falloff) has none. A pencil's page under a
-    deep shadow: its lighting (the max filter's estimate) is smoother than a min filter's,
-    which follows the strokes; chalk on a board under a shadow, the other way round."""
-    from digitpad.reading import open_image
-
-    rows, cols = np.indices((48, 64)) / 64
-    assert roughness((200 - 90 * cols + 40 * rows * rows).astype(np.float32)) < 0.01
-    assert roughness(np.where(cols > 0.5, 200, 100).astype(np.float32)) > 10
-    pages = [np.asarray(open_image(deep_shadow_photo(record, 500 + index, "pencil")).convert("L"), np.float32)
-             for index, record in enumerate(drawn_digits[:20])]
-    pages = [gray for gray in pages if np.median(gray) < 128]
-    assert len(pages) >= 5
-    for gray in pages:
-        assert roughness(lighting_estimate(gray, True)) < roughness(lighting_estimate(gray, False))
-    for record in drawn_digits[:10]:
-        board = (255 - shadowed_page(record, 0.4)).astype(np.float32)
-        assert roughness(lighting_estimate(board, False)) < roughness(lighting_estimate(board, True))
-
-
 @pytest.mark.parametrize("radius", [20, 30, 40])
 def test_a_markers_strokes_under_a_shadow_are_read_whole(drawn_digits, radius):
     """Strokes a tenth of the picture wide or more (a marker's), and wider still where they
@@ -329,51 +305,6 @@ def test_thick_chalk_under_a_lamps_falloff_is_read_as_under_an_even_light(drawn_
     assert alike >= 21
 
 
-def test_a_page_read_as_light_ink_is_told_from_a_loop_of_chalk():
-    """Both read as a bright ring with a hole; the chalk's hole is the board (the picture's
-    background), a note's is its own bright, unlit middle or its dark strokes."""
-    from digitpad.preprocess import page_read_as_ink
-
-    ys, xs = np.indices((300, 300))
-    square = (abs(ys - 150) < 80) & (abs(xs - 150) < 80)
-    ring = square & ~((abs(ys - 150) < 50) & (abs(xs - 150) < 50))
-    ink = ring.astype(np.float32)
-    note = np.where(square, 220.0, 40.0).astype(np.float32)  # A page on a desk ...
-    page = page_read_as_ink(note, ink)
-    assert page is not None and page[square].all() and not page[:60].any()
-    strokes = np.where(square, 220.0, 100.0).astype(np.float32)  # On a grey desk, its strokes
-    strokes[140:160, 100:200] = 20  # darker than the desk, the rest of the page read as ink.
-    assert page_read_as_ink(strokes, square & (strokes > 20)) is not None
-    board = np.where(ring, 220.0, 40.0).astype(np.float32)  # Chalk: the hole is the board.
-    assert page_read_as_ink(board, ink) is None
-    assert page_read_as_ink(board, np.zeros_like(ink)) is None  # No ink, no page.
-
-
-def test_a_small_page_read_as_ink_all_over_is_told_by_its_shape():
-    """Strokes as dark as the desk look like a board through a loop; but the page is a filled
-    rectangle at any angle with thin strokes in it, and a loop of chalk is neither."""
-    from PIL import Image
-
-    from digitpad.preprocess import page_read_as_ink
-
-    sheet = np.zeros((300, 300), np.uint8)
-    sheet[90:210, 100:200] = 220
-    sheet[120:180, 140:146] = 40  # A 1, as dark as the desk.
-    sheet[150:156, 120:180] = 40  # A bar across it.
-    for angle in (0, 20, 45):
-        gray = np.asarray(Image.fromarray(sheet).rotate(angle, fillcolor=40), np.float32)
-        page = page_read_as_ink(gray, (gray > 130).astype(np.float32))
-        assert page is not None and page[gray > 130].all() and not page[:40].any(), angle
-    ys, xs = np.indices((300, 300))
-    for outer, inner in (((ys - 150) ** 2 / 110 ** 2 + (xs - 150) ** 2 / 70 ** 2 < 1,  # A round 0,
-                          (ys - 150) ** 2 / 60 ** 2 + (xs - 150) ** 2 / 20 ** 2 < 1),
-                         ((abs(ys - 150) < 100) & (abs(xs - 150) < 70),  # a boxy one,
-                          (abs(ys - 150) < 60) & (abs(xs - 150) < 25))):
-        chalk = outer & ~inner
-        gray = np.where(chalk, 220.0, 40.0).astype(np.float32)
-        assert page_read_as_ink(gray, chalk.astype(np.float32)) is None
-
-
 def test_ink_along_a_photos_edge_is_not_part_of_the_digit(reference):
     record, expected = reference
     assert similarity(preprocess(shadowed_page(record, 0.7, corner=True)), expected) > 0.95
@@ -396,92 +327,6 @@ def test_a_shadows_dark_end_beside_a_lit_corner_is_not_a_desk(reference):
     gray = shadowed_page(record, 0.7, lit_corner=160)
     assert not beyond_page(gray.astype(np.float32)).any()
     assert similarity(preprocess(gray), expected) > 0.95
-
-
-@pytest.mark.parametrize("depth", [0.3, 0.6])
-def test_a_desk_wider_than_the_page_is_found_beside_it(depth, drawn_digits):
-    """The page fills less than half of the picture, on the right: the desk beyond the page's
-    reach is larger than the page, and the picture's middle lies on the desk."""
-    record = next(d for d in drawn_digits if d["label"] == 3)
-    gray = shadowed_page(record, depth, desk=((0, 0), (500, 0)))  # The page from x = 500 on.
-    beyond = beyond_page(gray.astype(np.float32))
-    assert beyond[:, 440:500].all() and not beyond[:, 510:].any()
-
-
-@pytest.mark.parametrize("margin", [200, 300])
-def test_a_small_page_far_from_the_pictures_edge_has_its_desk_found(margin, drawn_digits):
-    """A small page (a card, a sticky note) in the middle of a wide desk, the desk further from
-    it than the page's light reaches: what is within reach is a ring round the page, clear of
-    the picture's edge, and the desk beyond looks like page. Before, none of it was desk: the
-    page a ruled card's lines are measured against was the whole picture."""
-    record = next(d for d in drawn_digits if d["label"] == 4)
-    gray = shadowed_page(record, 0.3, desk=margin)  # The 448-px page in the middle.
-    beyond = beyond_page(gray.astype(np.float32))
-    desk = np.ones(gray.shape, bool)
-    desk[margin : margin + 448, margin : margin + 448] = False
-    assert beyond[desk].all() and not beyond[margin + 16 : margin + 432, margin + 16 : margin + 432].any()
-    blank = np.where(desk, gray, 190).astype(np.uint8)  # Nothing written on it: a bright blob, not a page.
-    assert not beyond_page(blank.astype(np.float32)).any()
-
-
-@pytest.mark.parametrize("depth", [0.3, 0.6])
-def test_a_desks_narrow_wedge_is_found_along_the_edge(depth, drawn_digits):
-    """A page seen at a slant: the desk along the left is a wedge from nothing at the top to
-    150 px at the bottom. The closing wipes its narrow part out with the strokes; it is found
-    along the picture's edge from the wide part, and the page beside it is not taken."""
-    record = next(d for d in drawn_digits if d["label"] == 3)
-    beyond = beyond_page(shadowed_page(record, depth, slant=150).astype(np.float32))
-    for y in range(40, 448):
-        edge = int(150 * y / 448)  # The page begins here.
-        assert beyond[y, : edge - 4].all() and not beyond[y, edge + 12 :].any()
-
-
-def test_a_wide_dark_margin_goes_however_much_ink_it_holds():
-    ink = np.zeros((200, 200), np.float32)
-    ink[:, :30] = 1.0  # The desk beside the page: far more ink than the digit.
-    ink[60:140, 100:104] = 1.0  # A 1, clear of the edge.
-    cleaned = without_edge_pieces(ink)
-    assert cleaned[:, :30].max() == 0 and cleaned[60:140, 100:104].min() == 1
-
-
-def test_the_desk_reaches_the_pictures_edge_and_a_blob_of_ink_does_not():
-    rng = np.random.default_rng(0)
-    gray = 200 + rng.normal(0, 4, (300, 300))  # A photo's page, with grain.
-    gray[:, :40] = 40 + rng.normal(0, 4, (300, 40))  # The desk along the left.
-    gray[120:200, 130:210] = 40  # Ink as wide as the closing's window: a filled loop.
-    beyond = beyond_page(gray.astype(np.float32))
-    assert beyond[:, :36].all() and not beyond[:, 60:].any()
-
-
-def test_ink_against_the_desk_goes_with_it():
-    ink = np.zeros((200, 200), np.float32)
-    beyond = np.zeros((200, 200), bool)
-    beyond[:, 150:] = True  # The desk beyond the page.
-    ink[20:180, 146:150] = 1.0  # A rim along it, clear of the picture's edge.
-    ink[60:140, 60:64] = 1.0  # A 1 on the page.
-    assert without_edge_pieces(ink)[20:180, 146:150].min() == 1  # Only the desk tells them apart.
-    cleaned = without_edge_pieces(ink, beyond)
-    assert cleaned[20:180, 146:150].max() == 0 and cleaned[60:140, 60:64].min() == 1
-
-
-def test_rims_and_corners_go_though_no_digit_is_clear_of_the_edge():
-    """A blank page photographed at a tilt: its only ink is a corner turned in and a rim along
-    the desk. Pieces that reach less than `EDGE_DIGIT_SPAN` in from the picture's edge go; a
-    digit that runs off the picture reaches far further in, and stays."""
-    ink = np.zeros((100, 100), np.float32)
-    rows, cols = np.indices(ink.shape)
-    ink[rows + cols < 8] = 1.0  # A corner the camera turned in.
-    assert not without_edge_pieces(ink).any()  # Even when it is the only piece.
-    beyond = cols >= 96  # The desk, in view along one side.
-    ink[10:80, 91:96] = 1.0  # A rim along it.
-    assert not without_edge_pieces(ink, beyond).any()
-    rim_inside = ink.copy()
-    rim_inside[10:80, 91:96], beyond = 0.0, cols >= 60
-    rim_inside[10:80, 55:60] = 1.0  # Along a desk that reaches far into the picture: kept.
-    assert without_edge_pieces(rim_inside, beyond)[10:80, 55:60].min() == 1
-    ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture.
-    cleaned = without_edge_pieces(ink, beyond)
-    assert cleaned[0:70, 48:53].min() == 1 and cleaned.sum() == ink[0:70, 48:53].sum()
 
 
 def test_grain_all_over_a_blank_page_is_no_digit():
@@ -541,83 +386,3 @@ def test_digits_on_ruled_or_squared_paper_are_read_without_the_lines(model, draw
     assert right >= least
 
 
-def ruled_ink(lines=(40, 80, 120, 160), width=2, level=0.6, upright=False):
-    """A 200×200 ink map with printed lines `width` px wide of ink `level` at the rows `lines`
-    (columns if `upright`), and one stroke of full ink crossing them all."""
-    ink = np.zeros((200, 200), np.float32)
-    for row in lines:
-        ink[row : row + width] = level
-    ink[20:180, 98:104] = 1.0
-    return np.ascontiguousarray(ink.T) if upright else ink
-
-
-@pytest.mark.parametrize("upright", [False, True])
-def test_ruled_lines_are_taken_out_and_the_stroke_across_them_kept(upright):
-    ink = ruled_ink(upright=upright)
-    cleaned = without_ruling(ink)
-    stroke = np.zeros(ink.shape, bool)
-    stroke[20:180, 98:104] = True
-    stroke = stroke.T if upright else stroke
-    assert cleaned[~stroke].max() < 0.1  # Lines gone, ...
-    assert cleaned[stroke].min() == 1.0  # ... and the stroke whole, where it crosses them too.
-
-
-def test_a_stroke_lighter_than_the_lines_is_scaled_to_full_ink():
-    """Pencil on dark print: the lines set the ink's scale, the stroke sits at about INK_LEVEL
-    and would crumble; once the lines are out, the stroke is full ink again (where it crosses
-    a line darker than itself, nothing of it shows, there or in the photo)."""
-    ink = ruled_ink(level=1.0)
-    ink[20:180, 98:104] = 0.55
-    cleaned = without_ruling(ink)
-    off_lines = [row for row in range(20, 180) if min(abs(row - line) for line in (40, 80, 120, 160)) > 3]
-    assert cleaned[off_lines, 98:104].min() > 0.9 and cleaned[40:42, :90].max() < 0.1
-
-
-def test_slanted_ruled_lines_are_found():
-    rows, cols = np.indices((200, 300))
-    ink = np.where(np.abs((rows - 0.1 * cols) % 50 - 25) < 1.0, 0.7, 0.0).astype(np.float32)  # Slope 0.1.
-    ink[30:170, 140:146] = 1.0
-    cleaned = without_ruling(ink)
-    assert cleaned[:, :130].max() < 0.2 and cleaned[30:170, 140:146].min() > 0.9
-
-
-@pytest.mark.parametrize("ink", [
-    np.pad(np.ones((200, 6), np.float32), ((0, 0), (12, 12))),  # A 1 cropped tight, alone.
-    tight_seven(),  # A long stroke with the rest of the digit at one end: a 7's bar.
-    ruled_ink(lines=(60, 140), width=30, level=1.0),  # Two thick parallel strokes: a marker's.
-    ruled_ink(lines=(60, 140), level=0.2),  # Faint lines: no harm, left.
-], ids=["lone stroke", "seven's bar", "thick strokes", "faint lines"])
-def test_long_strokes_and_faint_lines_are_not_taken_out(ink):
-    assert (without_ruling(ink) == ink).all()
-
-
-@pytest.mark.parametrize("upright", [False, True])
-def test_one_ruled_line_across_the_digit_is_taken_out(upright):
-    """Ruled lines far apart, or a digit written small: one line in view, crossing the digit.
-    It runs on well beyond the digit at both ends, as no stroke of a digit does."""
-    ink = ruled_ink(lines=(100,), upright=upright)
-    cleaned = without_ruling(ink)
-    line = (slice(100, 102), slice(0, 90)) if not upright else (slice(0, 90), slice(100, 102))
-    stroke = (slice(20, 180), slice(98, 104)) if not upright else (slice(98, 104), slice(20, 180))
-    assert cleaned[line].max() < 0.1 and cleaned[stroke].min() > 0.9
-
-
-def test_a_small_pages_ruled_lines_are_found_and_the_desk_left_alone():
-    """A small page (a ruled card on a desk): its lines are short beside the picture, but long
-    beside the page, which is what counts; the desk is not touched."""
-    ink = ruled_ink()
-    page = np.zeros(ink.shape, bool)
-    page[:, :110] = True  # The page is the left part, the stroke on it; the desk beyond.
-    cleaned = without_ruling(ink, page)
-    assert cleaned[40:42, :95].max() < 0.1 and cleaned[20:180, 98:104].min() == 1.0
-    assert (cleaned[:, 110:] == ink[:, 110:]).all()
-
-
-def test_a_digit_that_runs_off_the_picture_keeps_its_ink():
-    ink = np.zeros((100, 100), np.float32)
-    ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture ...
-    ink[80:83, 10:14] = 1.0  # ... and a speck clear of the edge.
-    assert (without_edge_pieces(ink) == ink).all()
-    ink[20:60, 20:25] = 1.0  # Now a piece clear of the edge is big enough to be the digit.
-    cleaned = without_edge_pieces(ink)
-    assert cleaned[0:70, 48:53].max() == 0 and cleaned[20:60, 20:25].min() == 1

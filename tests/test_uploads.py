@@ -223,13 +223,15 @@ def test_a_note_whose_light_ink_reading_is_notched_is_told_by_its_brightness(mod
     the page is the sheet, whole, with the digit's strokes as its holes."""
     from digitpad.evaluation import DEEP_SHADOW
     from digitpad.paper import photo_of_strokes
-    from digitpad.preprocess import _ink_from_flat, flatten_background, page_read_as_ink, to_grayscale
+    from digitpad.lighting import flatten_background, ink_from_flat
+    from digitpad.page import page_read_as_ink
+    from digitpad.reading import to_grayscale
 
     record = drawn_digits[20 * 11 % len(drawn_digits)]
     photo = open_image(photo_of_strokes(record["strokes"], np.random.default_rng(20), shadow=DEEP_SHADOW,
                                         desk="note"))
     gray = to_grayscale(photo, max_side=512)
-    light_ink = _ink_from_flat(flatten_background(gray, dark_ink=False))
+    light_ink = ink_from_flat(flatten_background(gray, dark_ink=False))
     page = page_read_as_ink(gray, light_ink)
     assert page is not None and 0.05 < page.mean() < 0.5
     assert int(np.argmax(classify(model, photo))) == record["label"] == 2

@@ -13,7 +13,8 @@ from PIL import Image
 from digitpad.classify import classify_inputs
 from digitpad.drawings import random_condition, render_strokes, sketchpad_value
 from digitpad.inference import MODEL_DIR
-from digitpad.preprocess import READ_SIZE, NoInkError, beyond_page, centre_by_mass, preprocess
+from digitpad.page import beyond_page
+from digitpad.preprocess import READ_SIZE, NoInkError, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
 from helpers import (chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
                      serve_folder, shadowed_page, stroke_paths, tight_seven)
@@ -384,7 +385,8 @@ CENTRE_IN_PAGE = """async (bars) => {
 
 DESK_IN_PAGE = """async (urls) => {
   """ + PIXELS_OF + """
-  const {beyond_page, to_grayscale} = await import('./preprocess.js');
+  const {beyond_page} = await import('./page.js');
+  const {to_grayscale} = await import('./preprocess.js');
   const {READ_SIZE} = await import('./constants.js');
   const rows = [];
   for (const url of urls) {
