@@ -38,7 +38,7 @@ CONSTANTS = {  # Module → the constants the page shares with it.
                             "SPECK_FRACTION", "MAX_PIECES", "DRAWN_BACKGROUND", "BOARD_SMOOTHER"],
     "digitpad.lighting": ["BLOB_RATIO", "WIDE_WINDOWS"],
     "digitpad.page": ["DESK_RATIO", "DESK_STEP", "SHARP_REACH", "SHARP_SHARE", "EDGE_DIGIT_SPAN", "EDGE_NARROW",
-                      "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE", "SHEET_FILL", "SHEET_STROKES"],
+                      "EDGE_STROKES", "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE", "SHEET_FILL", "SHEET_STROKES"],
     "digitpad.ruling": ["RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH", "RULE_WIDTH", "RULE_GAP",
                         "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
     "digitpad.classify": ["UNSURE_BELOW"],

@@ -16,8 +16,9 @@ DESK_RATIO = 0.8  # Background darker than this share of the page near it, and d
 DESK_STEP = 32  # this many grey levels, is a desk beyond the page: a shadow darkens it gradually.
 SHARP_REACH = 3  # A desk meets the page at a sharp edge: the page this many pixels (of the
 SHARP_SHARE = 0.25  # ~128-px closed picture) on towards its centre, along this share of its border.
-EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's side, clear of its edge: drop edge ink.
-EDGE_NARROW = 0.25  # Edge ink reaching in this share of its shorter side stays (a 1 cropped to its box).
+EDGE_DIGIT_SPAN = 0.1  # A piece this share of a photo's longer side, clear of its edge, is the digit.
+EDGE_NARROW = 0.25  # Edge ink reaching in that far, or this share of the shorter side (a 1 cropped to
+EDGE_STROKES = 0.5  # its box), may be writing: it is if its strokes are at most this share of its depth wide.
 PAGE_HOLES = 0.4  # Light ink's holes this far from the background, towards the ink's level or
 # away from it, are not a board seen through a loop: the "ink" is a page, the holes its middle or strokes.
 MIN_HOLES = 0.005  # Holes covering less than this share of the picture are not weighed.
@@ -285,12 +286,15 @@ def _sharp_pieces(labels: np.ndarray, candidates: np.ndarray, closed: np.ndarray
 def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np.ndarray:
     """An `(H, W)` ink map without the pieces of ink that touch the picture's edge, or the
     desk beyond the page where `beyond` (bool, `(H, W)`) says so: in a photo they are a
-    shadow's rim, the desk's or a corner the camera turned in, not writing. When no piece
-    clear of them spans `EDGE_DIGIT_SPAN` of the picture's longer side, the digit itself may
-    run off the picture or the page: then only those that reach less than that far in from
-    the picture's edge (`_edge_reach`), or less than `EDGE_NARROW` of its shorter side, go,
-    rims and corners of a page with nothing written on it. Ink on the desk itself goes all the
-    same."""
+    shadow's rim, the desk's or a corner the camera turned in, not writing. Those that reach
+    in from the picture's edge (`_edge_reach`) `EDGE_DIGIT_SPAN` of its longer side, or
+    `EDGE_NARROW` of its shorter side if that is less, may be the digit, run off the picture
+    or cropped to its ink. When no piece clear of the edge and the desk spans `EDGE_DIGIT_SPAN`
+    of the longer side, they stay, and the others, rims and corners of a page with nothing
+    written on it, go. When one does (the digit, or a part of it: a 5's bar, its body touching
+    the edge), they stay if their strokes are at most `EDGE_STROKES` of that depth wide (a
+    band of desk or shadow is about as wide as it reaches in) and they are not next to the
+    desk. Ink on the desk itself goes all the same."""
     from scipy import ndimage
 
     if beyond is not None:
@@ -300,17 +304,24 @@ def without_edge_pieces(ink: np.ndarray, beyond: np.ndarray | None = None) -> np
     if not count:
         return ink
     edge = edge_labels(labels)
+    desk_side = labels[:0, 0]
     if beyond is not None:  # Pieces next to the desk go with the edge's.
         near = labels[ndimage.maximum_filter(beyond, size=3)]
-        edge = np.union1d(edge, near[near > 0])
+        desk_side = np.unique(near[near > 0])
+        edge = np.union1d(edge, desk_side)
     if not len(edge):
         return ink
     spans = [longer_side(box) for label, box in enumerate(ndimage.find_objects(labels), start=1)
              if label not in edge]
     reach = EDGE_DIGIT_SPAN * max(ink.shape)
-    if max(spans, default=0) < reach:
-        deep = min(reach, EDGE_NARROW * min(ink.shape))  # Nothing in a 1's own crop reaches further.
-        edge = edge[_edge_reach(labels, count)[edge - 1] < deep]
+    deep = min(reach, EDGE_NARROW * min(ink.shape))  # Nothing in a 1's own crop reaches further.
+    depths = _edge_reach(labels, count)[edge - 1]
+    kept = depths >= deep
+    if max(spans, default=0) >= reach:  # The digit is clear of the edge, at least in part.
+        kept &= ~np.isin(edge, desk_side)
+        kept[kept] = [stroke_width(labels == label) <= EDGE_STROKES * depth
+                      for label, depth in zip(edge[kept], depths[kept])]
+    edge = edge[~kept]
     return np.where(np.isin(labels, edge), 0.0, ink).astype(np.float32) if len(edge) else ink
 
 

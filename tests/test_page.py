@@ -139,6 +139,9 @@ def test_a_digit_that_runs_off_the_picture_keeps_its_ink():
     ink[0:70, 48:53] = 1.0  # A 1 whose top runs off the picture ...
     ink[80:83, 10:14] = 1.0  # ... and a speck clear of the edge.
     assert (without_edge_pieces(ink) == ink).all()
-    ink[20:60, 20:25] = 1.0  # Now a piece clear of the edge is big enough to be the digit.
+    ink[20:60, 20:25] = 1.0  # Now a piece clear of the edge is big enough to be the digit: the
+    assert (without_edge_pieces(ink) == ink).all()  # stroke running off, as thin, is more of it
+    ink[0:70, 48:53] = 0.0  # (a 5's body, its bar clear of the edge), but a band along the
+    ink[0:70, 60:100] = 1.0  # edge, far wider than the digit's strokes, is not, however deep.
     cleaned = without_edge_pieces(ink)
-    assert cleaned[0:70, 48:53].max() == 0 and cleaned[20:60, 20:25].min() == 1
+    assert cleaned[:, 60:].max() == 0 and cleaned[20:60, 20:25].min() == 1

@@ -334,6 +334,18 @@ def test_javascript_reads_a_one_cropped_to_its_stroke_as_python_does(visit, mode
     assert_read_alike(page, grays, model)
 
 
+def test_javascript_keeps_strokes_that_touch_the_edge_as_python_does(visit, drawn_digits, model):
+    """Pencil digits cropped with no margin, two of them (a 9 and a 1) with a piece clear of the
+    picture's edge: the strokes that touch the edge and reach far in stay in both."""
+    from digitpad.reading import open_image
+
+    page, _ = visit()
+    photos = [(90, 390), (16, 716)] + [(index, 300 + index) for index in range(2, 100, 12)]
+    grays = [np.asarray(to_grayscale(open_image(deep_shadow_photo(drawn_digits[index], seed, "pencil", 0.0)),
+                                     max_side=READ_SIZE), np.uint8) for index, seed in photos]
+    assert_read_alike(page, grays, model)
+
+
 def test_javascript_reads_a_fat_brush_as_python_does(visit, drawn_digits, model):
     """Strokes so wide that they cover most of the canvas (the median is ink): measured from
     the background in both, with the same inputs and digits."""

@@ -331,22 +331,27 @@ export function without_edge_pieces(ink, beyond = null) {
   for (let i = 0; i < n; i++) mask[i] = ink.data[i] > C.INK_LEVEL ? 1 : 0;
   const [labels, sizes] = label_pieces(mask, h, w);
   if (!sizes.length) return ink;
-  const edge = edge_labels(labels, h, w);
+  const edge = edge_labels(labels, h, w), desk_side = new Set();
   if (beyond) { // Pieces next to the desk go with the edge's.
     const near = window_filter(picture(h, w, Float32Array.from(beyond)), 3, Math.max, -Infinity);
-    for (let i = 0; i < n; i++) if (near.data[i] && labels[i]) edge.add(labels[i]);
+    for (let i = 0; i < n; i++) if (near.data[i] && labels[i]) desk_side.add(labels[i]);
+    for (const k of desk_side) edge.add(k);
   }
   if (!edge.size) return ink;
   const boxes = piece_boxes(labels, sizes.length, h, w);
   let span = 0;
   for (let k = 0; k < sizes.length; k++) if (!edge.has(k + 1)) span = Math.max(span, longer_side(boxes[k]));
   const reach = C.EDGE_DIGIT_SPAN * Math.max(h, w);
-  if (span < reach) { // The digit may run off the picture: only rims and corners go.
-    const reaches = edge_reach(labels, sizes.length, h, w);
-    const deep = Math.min(reach, C.EDGE_NARROW * Math.min(h, w)); // Nothing in a picture cropped to a 1 reaches further.
-    for (const k of [...edge]) if (reaches[k - 1] >= deep) edge.delete(k);
-    if (!edge.size) return ink;
+  const depths = edge_reach(labels, sizes.length, h, w);
+  const deep = Math.min(reach, C.EDGE_NARROW * Math.min(h, w)); // Nothing in a picture cropped to a 1 reaches further.
+  for (const k of [...edge]) {
+    const depth = depths[k - 1];
+    if (depth < deep) continue; // A rim or a corner: it goes.
+    if (span >= reach && (desk_side.has(k) // The digit is clear of the edge, at least in part.
+        || stroke_width(labels.map((v) => (v === k ? 1 : 0)), h, w) > C.EDGE_STROKES * depth)) continue;
+    edge.delete(k); // More of the digit: it stays.
   }
+  if (!edge.size) return ink;
   const out = picture(h, w);
   for (let i = 0; i < n; i++) out.data[i] = edge.has(labels[i]) ? 0 : ink.data[i];
   return out;
