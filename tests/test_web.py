@@ -227,18 +227,24 @@ def test_javascript_reads_shadowed_pages_as_python_does(visit, drawn_digits):
     assert sum(map(sum, desks)) > 0  # Some pages are on a desk.
 
 
+def gray_of(photo: bytes) -> np.ndarray:
+    """A photo's JPEG bytes as the page reads them: `(H, W) uint8` gray at `READ_SIZE` at most."""
+    from digitpad.reading import open_image
+
+    return np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8)
+
+
 def test_javascript_reads_small_notes_as_python_does(visit, drawn_digits, model):
     """Photos of a small note wholly in view on a dark desk (JPEG, as a phone saves them),
     which read as light ink until the page in it is found, and ruled notes far from the
     picture's edge, whose desk is a ring round them: the same inputs and digits."""
     from digitpad.evaluation import DEEP_SHADOW
     from digitpad.paper import photo_of_strokes
-    from digitpad.reading import open_image
 
     def note(index, ruling=None):
-        return np.asarray(to_grayscale(open_image(photo_of_strokes(
-            drawn_digits[index * 11 % len(drawn_digits)]["strokes"], np.random.default_rng(index),
-            shadow=DEEP_SHADOW, desk="note", ruling=ruling)), max_side=READ_SIZE), np.uint8)
+        return gray_of(photo_of_strokes(drawn_digits[index * 11 % len(drawn_digits)]["strokes"],
+                                        np.random.default_rng(index), shadow=DEEP_SHADOW, desk="note",
+                                        ruling=ruling))
 
     page, _ = visit()
     indices = list(range(10)) + [10, 11, 20, 12, 14]
@@ -310,13 +316,11 @@ def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_d
     two of these, 55 and 58, only by that) in both, and gives the same inputs and digits. A
     marker's digit cropped to its box, its median the ink: measured from the page in both. A
     ballpoint's cropped with no margin: strokes along the picture's edge are not a desk in both."""
-    from digitpad.reading import open_image
-
     page, _ = visit()
     grays = []
     for index in indices:
         photo = deep_shadow_photo(drawn_digits[index], 300 + index, pen, crop)
-        gray = np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8)
+        gray = gray_of(photo)
         if np.median(gray) < 128:
             grays.append(gray)
     assert len(grays) >= 4
@@ -326,23 +330,17 @@ def test_javascript_reads_marker_and_pencil_photos_as_python_does(visit, drawn_d
 def test_javascript_reads_a_one_cropped_to_its_stroke_as_python_does(visit, model):
     """A 1 cropped to its stroke, in a picture 3 to 7 times as tall as wide: its ink along the
     picture's edge stays in both (it reaches in a quarter of the picture's width)."""
-    from digitpad.reading import open_image
-
     page, _ = visit()
-    grays = [np.asarray(to_grayscale(open_image(one_cropped_to_its_stroke(seed, pen)), max_side=READ_SIZE), np.uint8)
-             for seed in (1, 2, 8) for pen in ("pen", "pencil")]
+    grays = [gray_of(one_cropped_to_its_stroke(seed, pen)) for seed in (1, 2, 8) for pen in ("pen", "pencil")]
     assert_read_alike(page, grays, model)
 
 
 def test_javascript_keeps_strokes_that_touch_the_edge_as_python_does(visit, drawn_digits, model):
     """Pencil digits cropped with no margin, two of them (a 9 and a 1) with a piece clear of the
     picture's edge: the strokes that touch the edge and reach far in stay in both."""
-    from digitpad.reading import open_image
-
     page, _ = visit()
     photos = [(90, 390), (16, 716)] + [(index, 300 + index) for index in range(2, 100, 12)]
-    grays = [np.asarray(to_grayscale(open_image(deep_shadow_photo(drawn_digits[index], seed, "pencil", 0.0)),
-                                     max_side=READ_SIZE), np.uint8) for index, seed in photos]
+    grays = [gray_of(deep_shadow_photo(drawn_digits[index], seed, "pencil", 0.0)) for index, seed in photos]
     assert_read_alike(page, grays, model)
 
 
@@ -362,7 +360,6 @@ def test_javascript_takes_out_ruled_lines_as_python_does(visit, drawn_digits, mo
     found and taken out in both, with the same inputs and digits; a 7 cropped tight keeps its
     bar in both (one long line, but the rest of the digit reaches its end)."""
     from digitpad.paper import photo_of_strokes
-    from digitpad.reading import open_image
 
     page, _ = visit()
     photos = [(index, ("pen", "pencil")[count % 2], ("ruled", "squared")[count // 2 % 2], count >= 11)
@@ -372,7 +369,7 @@ def test_javascript_takes_out_ruled_lines_as_python_does(visit, drawn_digits, mo
     for index, pen, ruling, note in photos:
         photo = photo_of_strokes(drawn_digits[index]["strokes"], np.random.default_rng(500 + index),
                                  pen=pen, ruling=ruling, desk="note" if note else False)
-        grays.append(np.asarray(to_grayscale(open_image(photo), max_side=READ_SIZE), np.uint8))
+        grays.append(gray_of(photo))
     assert_read_alike(page, grays + [tight_seven(photo=True)], model)
 
 
