@@ -63,17 +63,25 @@ def _decode(image: Image.Image) -> Image.Image:
     return shrink(image, KEEP_SIDE)
 
 
+def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a JPEG may be decoded down to: its own shape, the longer side `KEEP_SIDE`.
+    (Asking for `KEEP_SIDE` on both sides would keep a 3:2 camera photo of 6000×4000 at full
+    size, since its shorter side is under twice `KEEP_SIDE`.)"""
+    scale = KEEP_SIDE / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
 def open_images(sources) -> list[Image.Image]:
     """Decode several pictures of one request, refusing them all (before any is decoded) when
     together they hold more than `MAX_PIXELS` (a JPEG counted at the size it is decoded at:
-    1/2, 1/4 or 1/8 of its own, down to `KEEP_SIDE`). Raises `ValueError` with a sentence for the user."""
+    1/2, 1/4 or 1/8 of its own, its longer side down to `KEEP_SIDE`). Raises `ValueError` with a sentence for the user."""
     images = [_lazy_open(source) for source in sources]
     sizes = [image.size for image in images]
     for image in images:
         if image.format == "JPEG":
-            # Decoded at 1/2, 1/4 or 1/8 of its size (no less than KEEP_SIDE) and judged at
-            # that size: a 24-megapixel phone photo costs what a 6-megapixel one does.
-            image.draft(image.mode, (KEEP_SIDE, KEEP_SIDE))
+            # Decoded at 1/2, 1/4 or 1/8 of its size (its longer side no less than KEEP_SIDE)
+            # and judged at that size: a 24-megapixel photo costs what a 6-megapixel one does.
+            image.draft(image.mode, _draft_size(image.size))
     total = sum(image.width * image.height for image in images)
     if total > MAX_PIXELS:
         raise _too_large(*max(sizes, key=lambda s: s[0] * s[1]))
