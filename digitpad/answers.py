@@ -71,16 +71,17 @@ def blank_outputs(message: str = PROMPT):
     return None, None, None, message
 
 
-def predict_outputs(value, model):
+def predict_outputs(value, model, blank: str = PROMPT):
     """A sketchpad value (or a picture) → (label dict, bar-chart frame, preview, message).
 
-    Nothing drawn → no guess and a prompt; an unreadable image → `gr.Error`.
+    Nothing drawn → no guess and the `blank` message (a prompt to draw; an uploaded photo's is
+    another); an unreadable image → `gr.Error`.
     """
     with user_errors():
         try:
             model_input = preprocess(value)
         except NoInkError:
-            return blank_outputs()
+            return blank_outputs(blank)
         probabilities = classify_inputs(model, model_input[None])[0]
     label = {digit: float(p) for digit, p in zip(DIGITS, probabilities)}
     return label, probability_frame(probabilities), preview_html(model_input), describe(probabilities)

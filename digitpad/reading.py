@@ -21,6 +21,12 @@ KEEP_SIDE = 2048  # Decoded pictures are shrunk to this at once: plenty for a di
 MAX_LAYERS = 1  # Layers read from a sketchpad value without a composite.
 LARGE_DECODE = 4_000_000  # Pixels above which a decode is worth handing memory back after.
 UNIT = f"{MAX_PIXELS // 1_000_000} megapixels"
+# What a visitor reads when a picture cannot be read (the static page says the same).
+TOO_LARGE = "The picture is {width}×{height} pixels; the limit is " + UNIT + ". Send a smaller picture."
+NOT_A_PICTURE = "That file is not a picture that can be read: send a PNG, JPEG or WebP image."
+DAMAGED = "The picture file is truncated or damaged: send it again or another one."
+NO_DIGIT_IN_PHOTO = ("No digit found in this picture: nothing on it is dark and large enough to be one. "
+                     "Write it darker or larger, or draw it on the canvas.")
 # Whether any thread decoded a large picture since last asked: Gradio decodes a request's
 # pictures in one worker thread and runs its function in another.
 _large_decode = threading.Event()
@@ -31,8 +37,7 @@ class NoInkError(ValueError):
 
 
 def _too_large(width: int, height: int) -> ValueError:
-    return ValueError(f"The picture is {width}×{height} pixels; the limit is {UNIT}. "
-                      "Send a smaller picture.")
+    return ValueError(TOO_LARGE.format(width=width, height=height))
 
 
 def _lazy_open(source) -> Image.Image:
@@ -47,8 +52,7 @@ def _lazy_open(source) -> Image.Image:
         raise ValueError(f"The picture is far too large: over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} "
                          "megapixels. Send a smaller picture.") from None
     except (OSError, SyntaxError, ValueError):
-        raise ValueError("That file is not a picture that can be read: send a PNG, JPEG or "
-                         "WebP image.") from None
+        raise ValueError(NOT_A_PICTURE) from None
 
 
 def _decode(image: Image.Image) -> Image.Image:
@@ -59,7 +63,7 @@ def _decode(image: Image.Image) -> Image.Image:
         image.load()
         image = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValueError("The picture file is truncated or damaged: send it again or another one.") from None
+        raise ValueError(DAMAGED) from None
     return shrink(image, KEEP_SIDE)
 
 

@@ -23,7 +23,7 @@ from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
 from digitpad.limits import (ADDRESS_QUEUE, MAX_REQUEST_BYTES, BodyLimit, ByteBudget, QueueShare,
                              forget_unreachable, waiting_from)
-from digitpad.reading import open_image
+from digitpad.reading import NO_DIGIT_IN_PHOTO, open_image
 
 CANVAS_SIZE = 448
 BRUSH_RADIUS = 14  # Thick enough that strokes read well; the preprocessing evens widths anyway.
@@ -78,15 +78,18 @@ def build_demo(model_path=None) -> gr.Blocks:
     model_path = str(model_path or model_path_from_env())
     gate = CorrectionGate()  # A correction must follow a prediction in the same session.
 
-    def predict(value, request: gr.Request):
-        outputs = predict_outputs(value, get_model(model_path))
+    def answer(value, request: gr.Request, blank: str = PROMPT):
+        outputs = predict_outputs(value, get_model(model_path), blank)
         gate.saw_prediction(request.session_hash)
         return outputs
+
+    def predict(value, request: gr.Request):
+        return answer(value, request)
 
     def predict_file(path, request: gr.Request):
         with user_errors():
             picture = open_image(path)
-        return predict(picture, request)
+        return answer(picture, request, NO_DIGIT_IN_PHOTO)
 
     def save_feedback(value, digit, request: gr.Request):
         return correction_outputs(value, digit, get_model(model_path), gate, request.session_hash)

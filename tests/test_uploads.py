@@ -144,6 +144,21 @@ def test_upload_through_the_app_matches_the_cli(client, cli_answers):
         assert label["label"] == cli_answers[path.name]["prediction"]
 
 
+def test_an_uploaded_photo_of_a_blank_page_is_answered_with_a_sentence_about_the_photo(client, tmp_path):
+    """No guess, and the verdict speaks of the picture, not of drawing on the canvas."""
+    from gradio_client import handle_file
+
+    from digitpad.answers import PROMPT
+    from digitpad.paper import SHADOW, jpeg_bytes, on_paper
+    from digitpad.reading import NO_DIGIT_IN_PHOTO
+
+    rng = np.random.default_rng(3)
+    (tmp_path / "blank.jpg").write_bytes(jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False))
+    label, bars, preview, message = client.predict(handle_file(str(tmp_path / "blank.jpg")), api_name="/predict_upload")
+    assert message == NO_DIGIT_IN_PHOTO != PROMPT
+    assert preview is None and not (label or {}).get("label")
+
+
 def test_a_photo_of_strokes_is_a_seeded_jpeg_read_upright():
     from digitpad.paper import photo_of_strokes
 
