@@ -3,9 +3,11 @@
 Exports the site (`python -m digitpad export-web`) to a temporary folder, serves it with a
 plain static file server, and prints: when the model is ready and when the first answer is
 on the page (from the start of navigation), pen-up → answer and preprocessing + model
-(p50, p95 over many drawn digits), and everything the page downloaded.
+(p50, p95 over many drawn digits), a photo from its file to its answer (the paper fixtures,
+and the same photos blown up to a 12-megapixel phone's 4032×3024), and everything the page
+downloaded.
 
-    python benchmarks/web_page.py               # 40 mouse-drawn digits
+    python benchmarks/web_page.py               # 40 mouse-drawn digits, 20 photos of each size
 """
 
 import argparse
@@ -28,6 +30,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--digits", type=int, default=40, help="digits drawn with the mouse")
+    parser.add_argument("--photos", type=int, default=20, help="paper photos read, at each size")
     return parser.parse_args(argv)
 
 
@@ -75,6 +78,7 @@ def measure(args, folder: Path) -> int:
             page.click("#clear")
             if (index + 1) % 10 == 0:
                 print(f"  {index + 1}/{args.digits} digits drawn, {time.time() - started:.0f} s", flush=True)
+        photos = {size: read_photos(page, args.photos, size) for size in ("fixture", "phone")}
         timings = page.evaluate("window.digitpad.timings")
         browser.close()
     server.shutdown()
@@ -89,7 +93,35 @@ def measure(args, folder: Path) -> int:
     print(f"downloaded                     {total / 2**20:.2f} MB in {len(downloaded)} requests; "
           f"other origins: {sum(not u.startswith(url) for u, _ in downloaded)}")
     print(f"digits read right              {right}/{args.digits}")
+    for size, (times, read_right) in photos.items():
+        print(f"photo file → answer ({size:7}) p50 {np.median(times):.1f} ms, p95 {np.percentile(times, 95):.1f} ms, "
+              f"{read_right}/{len(times)} read right")
     return 0
+
+
+def read_photos(page, count: int, size: str):
+    """Hand the page `count` paper fixtures through its file input (at their own size, or
+    blown up to a phone's 4032×3024); returns (milliseconds each, how many read right)."""
+    import io
+
+    from PIL import Image
+
+    paths = sorted((FIXTURES / "paper").glob("*.jpg"))[::7][:count]
+    times, right, started = [], 0, time.time()
+    for index, path in enumerate(paths):
+        data = path.read_bytes()
+        if size == "phone":
+            buffer = io.BytesIO()
+            Image.open(path).convert("RGB").resize((4032, 3024), Image.BILINEAR).save(buffer, "JPEG", quality=90)
+            data = buffer.getvalue()
+        before = page.evaluate("window.digitpad.timings.photos.length")
+        page.set_input_files("#photo", files=[{"name": path.name, "mimeType": "image/jpeg", "buffer": data}])
+        page.wait_for_function(f"window.digitpad.timings.photos.length > {before}", timeout=30_000)
+        times.append(page.evaluate("window.digitpad.timings.photos.at(-1)"))
+        right += page.get_attribute("#prediction", "data-digit") == path.name[0]
+        if (index + 1) % 10 == 0:
+            print(f"  {index + 1}/{len(paths)} photos ({size}) read, {time.time() - started:.0f} s", flush=True)
+    return np.asarray(times), right
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ import numpy as np
 
 from digitpad.classify import classify_inputs
 from digitpad.inference import DEFAULT_MODEL, ModelFileError, load_model
-from digitpad.preprocess import preprocess
-from digitpad.reading import open_image
+from digitpad.preprocess import NoInkError, preprocess
+from digitpad.reading import NO_DIGIT_IN_PHOTO, open_image
 from digitpad.segment import read_number
 
 BATCH_SIZE = 256
@@ -88,6 +88,8 @@ def read_file(path: Path):
     """One file → `(the network's input, None)`, or `(None, the reason)` if it cannot be read."""
     try:
         return preprocess(open_image(path)), None
+    except NoInkError:
+        return None, NO_DIGIT_IN_PHOTO
     except (OSError, ValueError) as error:
         return None, str(error) or type(error).__name__
 

@@ -22,7 +22,7 @@ from digitpad.inference import MODEL_DIR
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 PAGE_FILES = ["index.html", "app.js", "preprocess.js", "lighting.js", "page.js", "ruling.js", "shapes.js", "image.js",
-              "model.js", "style.css"]
+              "photo.js", "model.js", "style.css"]
 RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
     "@litertjs/core/dist/index.js": "vendor/litertjs-core.js",
     "@litertjs/wasm-utils/dist/index.js": "vendor/litertjs-wasm-utils.js",
@@ -42,7 +42,7 @@ CONSTANTS = {  # Module → the constants the page shares with it.
     "digitpad.ruling": ["RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH", "RULE_WIDTH", "RULE_GAP",
                         "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
     "digitpad.classify": ["UNSURE_BELOW"],
-    "digitpad.reading": ["MAX_PIXELS"],
+    "digitpad.reading": ["MAX_PIXELS", "KEEP_SIDE", "TOO_LARGE", "NOT_A_PICTURE", "DAMAGED", "NO_DIGIT_IN_PHOTO"],
 }
 SPACE_README = """---
 title: digitpad
@@ -56,8 +56,9 @@ license: mit
 
 # digitpad, in your browser
 
-Draw a digit: a CNN trained on MNIST and real pen drawings reads it as you draw, right in
-this page (LiteRT.js, WebAssembly). Nothing you draw leaves your browser.
+Draw a digit, or show it a photo of one: a CNN trained on MNIST and real pen drawings reads
+it as you draw, right in this page (LiteRT.js, WebAssembly). Nothing you draw or show leaves
+your browser.
 Made with `python -m digitpad export-web` from the digitpad project.
 """
 

@@ -1,6 +1,7 @@
 """`python -m digitpad export-web`: what the site holds, and the constants it shares with Python."""
 
 import importlib
+import json
 import re
 
 import pytest
@@ -11,11 +12,11 @@ from digitpad.inference import MODEL_DIR
 
 def test_constants_are_written_from_the_python_modules():
     text = constants_module()
-    written = dict(re.findall(r"export const (\w+) = ([^;]+);", text))
+    written = {name: json.loads(value) for name, value in re.findall(r"^export const (\w+) = (.+);$", text, re.M)}
     for module_name, names in CONSTANTS.items():
         module = importlib.import_module(module_name)
         for name in names:
-            assert float(written[name]) == float(getattr(module, name)), name
+            assert written[name] == getattr(module, name), name
 
 
 def test_every_constant_the_port_uses_is_exported():

@@ -12,7 +12,7 @@ from PIL import Image
 
 from helpers import FIXTURES, ROOT, draw
 from digitpad.classify import classify
-from digitpad.reading import open_image
+from digitpad.reading import NO_DIGIT_IN_PHOTO, open_image
 
 PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
 
@@ -85,13 +85,16 @@ def test_cli_reports_bad_files_and_carries_on(tmp_path):
     fake = tmp_path / "notes.png"
     fake.write_text("not a picture")
     missing = tmp_path / "missing.png"
+    blank = tmp_path / "blank.png"
+    Image.new("L", (300, 300), 250).save(blank)
     good = PAPER[0]
-    result = run_cli("predict", fake, good, missing)
+    result = run_cli("predict", fake, good, missing, blank)
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
-    assert len(errors) == 2
+    assert len(errors) == 3
     assert str(fake) in errors[0] and "not a picture" in errors[0]
     assert str(missing) in errors[1]
+    assert errors[2] == f"error: {blank}: {NO_DIGIT_IN_PHOTO}"
     assert result.stdout.startswith(f"{good}: {truth(good)} (")
 
 
@@ -150,7 +153,6 @@ def test_an_uploaded_photo_of_a_blank_page_is_answered_with_a_sentence_about_the
 
     from digitpad.answers import PROMPT
     from digitpad.paper import SHADOW, jpeg_bytes, on_paper
-    from digitpad.reading import NO_DIGIT_IN_PHOTO
 
     rng = np.random.default_rng(3)
     (tmp_path / "blank.jpg").write_bytes(jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False))

@@ -16,7 +16,7 @@ from digitpad.inference import MODEL_DIR
 from digitpad.page import beyond_page
 from digitpad.preprocess import READ_SIZE, NoInkError, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import (chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
+from helpers import (FIXTURES, chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
                      serve_folder, shadowed_page, stroke_paths, tight_seven)
 
 pytestmark = needs_chromium
@@ -405,3 +405,91 @@ DESK_IN_PAGE = """async (urls) => {
   }
   return rows;
 }"""
+
+
+PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
+
+
+def photos_read(page) -> int:
+    return page.evaluate("window.digitpad.timings.photos.length")
+
+
+def give_photo(page, how: str, data: bytes, name: str = "photo.jpg", kind: str = "image/jpeg") -> str:
+    """Hand the page a photo as a visitor does (`pick` with the file dialog, `drop` on the
+    canvas, or `paste`) and wait for its answer; returns the verdict shown."""
+    before = photos_read(page)
+    if how == "pick":
+        page.set_input_files("#photo", files=[{"name": name, "mimeType": kind, "buffer": data}])
+    else:
+        page.evaluate("""([how, data, name, kind]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, {type: kind}));
+            if (how === 'drop') {
+              document.querySelector('#sketchpad').dispatchEvent(
+                new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            } else {
+              document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
+            }
+          }""", [how, base64.b64encode(data).decode(), name, kind])
+    page.wait_for_function(f"window.digitpad.timings.photos.length > {before}", timeout=20_000)
+    return page.inner_text("#verdict")
+
+
+def input_shown(page) -> np.ndarray:
+    """The 28×28 input the page shows as 'what the model sees'."""
+    pixels = page.evaluate("Array.from(document.getElementById('preview').getContext('2d')"
+                           ".getImageData(0, 0, 28, 28).data)")
+    return np.asarray(pixels, np.float64).reshape(784, 4)[:, 0]
+
+
+def test_a_photo_picked_dropped_or_pasted_is_read_as_the_app_reads_it(visit, model):
+    """Paper fixtures (one stored sideways, upright by its EXIF tag) through the file dialog, a
+    drop on the canvas and a paste: the page shows the digit Python reads and, as what the
+    model sees, (nearly) Python's 28×28 input. The photo stays on the canvas until the pen
+    touches it; a drawing then starts on a blank canvas."""
+    from digitpad.reading import open_image
+
+    page, requests = visit()
+    sideways = next(p for p in PAPER if Image.open(p).getexif().get(0x0112) == 6)
+    paths = [sideways] + PAPER[::17]
+    for number, path in enumerate(paths):
+        give_photo(page, ("pick", "drop", "paste")[number % 3], path.read_bytes())
+        python = preprocess(open_image(path))
+        assert digit_shown(page) == str(int(np.argmax(classify_inputs(model, python[None])[0]))), path.name
+        assert np.abs(input_shown(page) - np.round(python[:, :, 0].ravel())).mean() <= 1.0, path.name
+    assert page.evaluate("document.querySelector('#sketchpad canvas').getContext('2d')"
+                         ".getImageData(0, 0, 448, 448).data.some((v) => v < 128)")  # The photo is shown.
+    page.mouse.click(*(lambda b: (b["x"] + 5, b["y"] + 5))(page.locator("#sketchpad canvas").bounding_box()))
+    page.wait_for_timeout(100)
+    dark = page.evaluate("(() => { const d = document.querySelector('#sketchpad canvas').getContext('2d')"
+                         ".getImageData(0, 0, 448, 448).data; let n = 0;"
+                         "for (let i = 0; i < d.length; i += 4) n += d[i] < 128; return n; })()")
+    assert dark < 40 * 40  # The photo gone; only the dot the click drew.
+    origin = page.url.rstrip("/")
+    assert all(url.startswith(origin) or url.startswith("blob:") for url in requests), requests
+
+
+def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_photo_is_read(visit, model, tmp_path):
+    """A file that is no picture, a PNG over the app's pixel limit (judged from its header),
+    and a photo of a blank page each get the app's own sentence and no guess; a 24-megapixel
+    camera JPEG (6000×4000) is read as the app reads it."""
+    from digitpad.paper import SHADOW, jpeg_bytes, on_paper
+    from digitpad.reading import NO_DIGIT_IN_PHOTO, NOT_A_PICTURE, open_image
+
+    page, _ = visit()
+    assert give_photo(page, "pick", b"not a picture at all", "notes.txt", "text/plain") == NOT_A_PICTURE
+    assert digit_shown(page) == ""
+    big = io.BytesIO()
+    Image.new("L", (5712, 4284), 255).save(big, format="PNG")
+    with pytest.raises(ValueError) as refused:
+        open_image(big.getvalue())
+    assert give_photo(page, "drop", big.getvalue(), "big.png", "image/png") == str(refused.value)
+    rng = np.random.default_rng(3)
+    blank = jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False)
+    assert give_photo(page, "paste", blank) == NO_DIGIT_IN_PHOTO and digit_shown(page) == ""
+    path = next(p for p in PAPER if Image.open(p).getexif().get(0x0112) is None)
+    Image.open(path).convert("RGB").resize((6000, 4000), Image.BILINEAR).save(tmp_path / "camera.jpg", quality=85)
+    give_photo(page, "pick", (tmp_path / "camera.jpg").read_bytes())
+    python = preprocess(open_image(tmp_path / "camera.jpg"))
+    assert digit_shown(page) == str(int(np.argmax(classify_inputs(model, python[None])[0]))) == path.name[0]

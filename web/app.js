@@ -1,9 +1,12 @@
 // digitpad's static page: draw on the canvas, read the digit live, in the browser.
 // One set of pointer handlers serves mouse, pen and touch; the answer comes while drawing
-// (at most one reading every LIVE_INTERVAL_MS) and again when the pen lifts.
+// (at most one reading every LIVE_INTERVAL_MS) and again when the pen lifts. A photo picked,
+// dropped on the canvas or pasted is read whole, as the app reads an upload, and shown on
+// the canvas until the pen touches it.
 
-import {UNSURE_BELOW} from "./constants.js";
+import {NO_DIGIT_IN_PHOTO, UNSURE_BELOW} from "./constants.js";
 import {load_model, predict} from "./model.js";
+import {open_photo} from "./photo.js";
 import {NoInkError, preprocess} from "./preprocess.js";
 
 const BRUSH_RADIUS = 14; // As the server app's sketchpad: 14 px on a 448 px canvas.
@@ -18,8 +21,9 @@ const verdict = document.getElementById("verdict");
 const bars = document.getElementById("bars");
 const preview = document.getElementById("preview").getContext("2d");
 
-// Timings for benchmarks/web_page.py: pen-up → answer on the page, and the pipeline alone.
-const timings = {penUpToAnswer: [], pipeline: [], firstAnswerAt: null};
+// Timings for benchmarks/web_page.py: pen-up → answer on the page, the pipeline alone, and
+// a photo from its file to its answer (or its refusal).
+const timings = {penUpToAnswer: [], pipeline: [], photos: [], firstAnswerAt: null};
 window.digitpad = {timings, ready: false};
 
 let drawing = false;
@@ -28,11 +32,13 @@ let inked = false;
 let busy = false; // A reading is running.
 let again = null; // A reading asked for while one was running: {penUp: time}.
 let lastLive = 0;
+let photoShown = false; // The canvas shows a photo, not a drawing.
 
 function clearCanvas() {
   pen.fillStyle = "#fff";
   pen.fillRect(0, 0, canvas.width, canvas.height);
   inked = false;
+  photoShown = false;
 }
 
 function describe(probabilities) {
@@ -138,6 +144,7 @@ function stroke(from, to) {
 
 canvas.addEventListener("pointerdown", (event) => {
   event.preventDefault();
+  if (photoShown) clearCanvas(); // Drawing starts afresh, not over the photo.
   canvas.setPointerCapture(event.pointerId);
   drawing = true;
   last = point(event);
@@ -168,6 +175,65 @@ canvas.addEventListener("pointercancel", penUp);
 document.getElementById("clear").addEventListener("click", () => {
   clearCanvas();
   showNothing(PROMPT);
+});
+
+// The photo on the canvas, whole and centred on white, for the visitor to see what was read.
+function showPhoto(pixels) {
+  const source = new OffscreenCanvas(pixels.width, pixels.height);
+  source.getContext("2d").putImageData(pixels, 0, 0);
+  const scale = Math.min(canvas.width / pixels.width, canvas.height / pixels.height);
+  const w = pixels.width * scale, h = pixels.height * scale;
+  clearCanvas();
+  pen.drawImage(source, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+  photoShown = true;
+}
+
+async function readPhoto(file) {
+  if (!window.digitpad.ready) return;
+  const started = performance.now();
+  try {
+    const pixels = await open_photo(file);
+    showPhoto(pixels);
+    let input;
+    try {
+      input = preprocess(pixels);
+    } catch (error) {
+      showNothing(error instanceof NoInkError ? NO_DIGIT_IN_PHOTO : error.message);
+      return;
+    }
+    showAnswer(await predict(input), input);
+  } catch (error) {
+    showNothing(error.message);
+  } finally {
+    timings.photos.push(performance.now() - started);
+  }
+}
+
+const photoInput = document.getElementById("photo");
+document.getElementById("upload").addEventListener("click", () => photoInput.click());
+photoInput.addEventListener("change", () => {
+  const [file] = photoInput.files;
+  photoInput.value = ""; // The same file picked again is read again.
+  if (file) readPhoto(file);
+});
+
+const pad = document.getElementById("sketchpad");
+pad.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  pad.classList.add("dropping");
+});
+pad.addEventListener("dragleave", () => pad.classList.remove("dropping"));
+pad.addEventListener("drop", (event) => {
+  event.preventDefault();
+  pad.classList.remove("dropping");
+  const [file] = event.dataTransfer.files;
+  if (file) readPhoto(file);
+});
+document.addEventListener("paste", (event) => {
+  const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/"));
+  if (!file) return;
+  event.preventDefault();
+  readPhoto(file);
 });
 
 clearCanvas();
