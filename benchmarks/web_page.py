@@ -52,7 +52,7 @@ def measure(args, folder: Path) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         downloaded = []
-        page.on("requestfinished", lambda request: downloaded.append(
+        page.on("requestfinished", lambda request: request.url.startswith("blob:") or downloaded.append(
             (request.url, request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"])))
         page.goto(url)
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
