@@ -114,6 +114,30 @@ def test_a_correction_made_in_the_browser_lands_on_disk(page, drawn_digits, feed
     assert meta["corrected"] == 7 and meta["predicted"] == 1
 
 
+def test_a_photo_uploaded_with_the_button_is_read_and_a_blank_page_is_told_so(page, tmp_path):
+    """The upload button, as a visitor uses it (the file dialog): a paper fixture is read as
+    its digit; a photo of a blank page clears the answer and says there is no digit in it."""
+    import numpy as np
+
+    from digitpad.paper import SHADOW, jpeg_bytes, on_paper
+    from digitpad.reading import NO_DIGIT_IN_PHOTO
+    from helpers import FIXTURES
+
+    photo = sorted((FIXTURES / "paper").glob("8_*.jpg"))[0]
+    with page.expect_file_chooser() as chooser:
+        page.locator("#upload").click()
+    chooser.value.set_files(str(photo))
+    wait_for_label(page, "8")
+    rng = np.random.default_rng(3)
+    (tmp_path / "blank.jpg").write_bytes(jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False))
+    with page.expect_file_chooser() as chooser:
+        page.locator("#upload").click()
+    chooser.value.set_files(str(tmp_path / "blank.jpg"))
+    page.wait_for_function("(text) => document.querySelector('#message')?.innerText.includes(text)",
+                           arg=NO_DIGIT_IN_PHOTO[:40], timeout=20_000)
+    assert label_text(page) == "" and page.locator("#preview img").count() == 0
+
+
 def test_clicking_an_example_reads_it(page):
     page.locator("button.gallery-item, .gallery-item").nth(7).click()
     wait_for_label(page, "7")
