@@ -4,10 +4,10 @@ Exports the site (`python -m digitpad export-web`) to a temporary folder, serves
 plain static file server, and prints: when the model is ready and when the first answer is
 on the page (from the start of navigation), pen-up → answer and preprocessing + model
 (p50, p95 over many drawn digits), a photo from its file to its answer (the paper fixtures,
-and the same photos blown up to a 12-megapixel phone's 4032×3024), and everything the page
-downloaded.
+and the same photos blown up to a 12-megapixel phone's 4032×3024), pen-up → number on the
+Number tab, and everything the page downloaded.
 
-    python benchmarks/web_page.py               # 40 mouse-drawn digits, 20 photos of each size
+    python benchmarks/web_page.py               # 40 mouse-drawn digits, 20 photos of each size, 10 numbers
 """
 
 import argparse
@@ -31,6 +31,7 @@ def parse_args(argv=None):
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--digits", type=int, default=40, help="digits drawn with the mouse")
     parser.add_argument("--photos", type=int, default=20, help="paper photos read, at each size")
+    parser.add_argument("--numbers", type=int, default=10, help="3-digit numbers written on the Number tab")
     return parser.parse_args(argv)
 
 
@@ -79,6 +80,7 @@ def measure(args, folder: Path) -> int:
             if (index + 1) % 10 == 0:
                 print(f"  {index + 1}/{args.digits} digits drawn, {time.time() - started:.0f} s", flush=True)
         photos = {size: read_photos(page, args.photos, size) for size in ("fixture", "phone")}
+        numbers_right = write_numbers(page, records, args.numbers)
         timings = page.evaluate("window.digitpad.timings")
         browser.close()
     server.shutdown()
@@ -93,10 +95,36 @@ def measure(args, folder: Path) -> int:
     print(f"downloaded                     {total / 2**20:.2f} MB in {len(downloaded)} requests; "
           f"other origins: {sum(not u.startswith(url) for u, _ in downloaded)}")
     print(f"digits read right              {right}/{args.digits}")
+    numbers = np.asarray(timings["numbers"])
+    print(f"pen-up → number (Number tab)   p50 {np.median(numbers):.1f} ms, p95 {np.percentile(numbers, 95):.1f} ms "
+          f"({len(numbers)} pen-ups), {numbers_right}/{args.numbers} numbers read right")
     for size, (times, read_right) in photos.items():
         print(f"photo file → answer ({size:7}) p50 {np.median(times):.1f} ms, p95 {np.percentile(times, 95):.1f} ms, "
               f"{read_right}/{len(times)} read right")
     return 0
+
+
+def write_numbers(page, records, count: int) -> int:
+    """Write `count` 3-digit numbers with the mouse on the Number tab, a digit in each third of
+    its canvas; returns how many were read right."""
+    page.get_by_role("tab", name="Number").click()
+    box = page.locator("#numberpad canvas.pad").bounding_box()
+    right, started = 0, time.time()
+    for index in range(count):
+        chosen = [records[(index * 31 + k * 11) % len(records)] for k in range(3)]
+        before = page.evaluate("window.digitpad.timings.numbers.length")
+        for k, record in enumerate(chosen):
+            third = {"x": box["x"] + k * box["width"] / 3, "y": box["y"], "width": box["width"] / 3,
+                     "height": box["height"]}
+            draw_on_page(page, record, "#numberpad canvas.pad", box=third)
+        strokes = sum(len(record["strokes"]) for record in chosen)
+        page.wait_for_function(f"window.digitpad.timings.numbers.length >= {before + strokes}")
+        right += page.get_attribute("#number", "data-number") == "".join(str(r["label"]) for r in chosen)
+        page.click("#number-clear")
+        if (index + 1) % 5 == 0:
+            print(f"  {index + 1}/{count} numbers written, {time.time() - started:.0f} s", flush=True)
+    page.get_by_role("tab", name="Digit").click()
+    return right
 
 
 def read_photos(page, count: int, size: str):

@@ -22,7 +22,7 @@ from digitpad.inference import MODEL_DIR
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 PAGE_FILES = ["index.html", "app.js", "preprocess.js", "lighting.js", "page.js", "ruling.js", "shapes.js", "image.js",
-              "photo.js", "model.js", "style.css"]
+              "photo.js", "segment.js", "pad.js", "number.js", "model.js", "style.css"]
 RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
     "@litertjs/core/dist/index.js": "vendor/litertjs-core.js",
     "@litertjs/wasm-utils/dist/index.js": "vendor/litertjs-wasm-utils.js",
@@ -41,6 +41,8 @@ CONSTANTS = {  # Module → the constants the page shares with it.
                       "EDGE_STROKES", "PAGE_HOLES", "MIN_HOLES", "PAGE_EDGE", "SHEET_FILL", "SHEET_STROKES"],
     "digitpad.ruling": ["RULE_LEVEL", "RULE_TILT", "RULE_COVER", "RULE_LENGTH", "RULE_WIDTH", "RULE_GAP",
                         "RULE_LINES", "RULE_ALONE", "RULE_BEYOND", "RULE_SHARE", "RULE_SIZE"],
+    "digitpad.segment": ["OVERLAP_TO_MERGE", "SMALL_PIECE", "WIDE_PIECE", "SPLIT_MARGIN", "DIGIT_ASPECT",
+                         "NUMBER_SIDE", "MAX_DIGITS"],
     "digitpad.classify": ["UNSURE_BELOW"],
     "digitpad.reading": ["MAX_PIXELS", "KEEP_SIDE", "TOO_LARGE", "NOT_A_PICTURE", "DAMAGED", "NO_DIGIT_IN_PHOTO"],
 }
@@ -56,9 +58,9 @@ license: mit
 
 # digitpad, in your browser
 
-Draw a digit, or show it a photo of one: a CNN trained on MNIST and real pen drawings reads
-it as you draw, right in this page (LiteRT.js, WebAssembly). Nothing you draw or show leaves
-your browser.
+Draw a digit, show it a photo of one, or write a whole number: a CNN trained on MNIST and
+real pen drawings reads it as you draw, right in this page (LiteRT.js, WebAssembly). Nothing
+you draw or show leaves your browser.
 Made with `python -m digitpad export-web` from the digitpad project.
 """
 

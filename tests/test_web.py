@@ -493,3 +493,76 @@ def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_
     give_photo(page, "pick", (tmp_path / "camera.jpg").read_bytes())
     python = preprocess(open_image(tmp_path / "camera.jpg"))
     assert digit_shown(page) == str(int(np.argmax(classify_inputs(model, python[None])[0]))) == path.name[0]
+
+
+READ_NUMBER_IN_PAGE = """async (urls) => {
+  """ + PIXELS_OF + """
+  const {read_number} = await import('./segment.js');
+  const {predict} = await import('./model.js');
+  const results = [];
+  for (const url of urls) {
+    try {
+      const number = await read_number(predict, await pixels_of(url));
+      results.push({text: number.text, boxes: number.digits.map((d) => d.box)});
+    } catch (error) {
+      results.push({error: error.message});
+    }
+  }
+  return results;
+}"""
+
+
+def test_javascript_reads_numbers_as_python_does(visit, drawn_digits, model):
+    """Numbers of 1–6 digits written side by side (some near-touching): the page finds the
+    same digits in the same boxes and reads the same number as `read_number`."""
+    from digitpad.drawings import render_number
+    from digitpad.segment import read_number
+
+    page, _ = visit()
+    rng = np.random.default_rng(21)
+    values, texts = [], []
+    for _ in range(24):
+        records = [drawn_digits[int(i)] for i in rng.integers(0, len(drawn_digits), rng.integers(1, 7))]
+        value, _ = render_number([r["strokes"] for r in records], rng)
+        values.append(value)
+        texts.append("".join(str(r["label"]) for r in records))
+    urls = [png_data_url(value["composite"]) for value in values]
+    right = 0
+    for value, text, js in zip(values, texts, page.evaluate(READ_NUMBER_IN_PAGE, urls)):
+        number = read_number(model, value)
+        assert js.get("text") == number.text, js
+        for box, digit in zip(js["boxes"], number.digits):
+            assert np.abs(np.asarray(box) - np.asarray(digit.box)).max() <= 1
+        right += number.text == text
+    assert right >= 20
+
+
+def test_a_number_written_on_the_number_tab_is_read_as_python_reads_it(visit, drawn_digits, model):
+    """Three digits drawn with the mouse side by side on the Number tab: the page shows the
+    number, a 28×28 input for each digit, and the number Python's `read_number` reads from the
+    very pixels of that canvas; Clear empties it. The Digit tab is hidden meanwhile."""
+    from digitpad.segment import read_number
+
+    page, _ = visit()
+    page.get_by_role("tab", name="Number").click()
+    assert page.locator("#sketchpad").is_hidden() and page.locator("#numberpad").is_visible()
+    box = page.locator("#numberpad canvas.pad").bounding_box()
+    strokes = 0
+    for index, digit in enumerate((5, 2, 8)):
+        record = next(d for d in drawn_digits if d["label"] == digit)
+        third = {"x": box["x"] + index * box["width"] / 3, "y": box["y"], "width": box["width"] / 3,
+                 "height": box["height"]}
+        draw_on_page(page, record, "#numberpad canvas.pad", box=third)
+        strokes += len(record["strokes"])
+        page.wait_for_function(f"window.digitpad.timings.numbers.length >= {strokes}", timeout=10_000)
+    page.wait_for_timeout(100)
+    shown = page.get_attribute("#number", "data-number")
+    pixels = page.evaluate("Array.from(document.querySelector('#numberpad canvas.pad').getContext('2d')"
+                           ".getImageData(0, 0, 896, 320).data)")
+    canvas = np.asarray(pixels, np.uint8).reshape(320, 896, 4)
+    assert shown == read_number(model, canvas).text == "528"
+    assert page.locator("#number-inputs canvas").count() == 3
+    page.click("#number-clear")
+    assert page.get_attribute("#number", "data-number") == "" and page.locator("#number-inputs canvas").count() == 0
+    page.get_by_role("tab", name="Digit").click()
+    assert page.locator("#sketchpad").is_visible() and page.locator("#numberpad").is_hidden()

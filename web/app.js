@@ -1,20 +1,18 @@
-// digitpad's static page: draw on the canvas, read the digit live, in the browser.
-// One set of pointer handlers serves mouse, pen and touch; the answer comes while drawing
-// (at most one reading every LIVE_INTERVAL_MS) and again when the pen lifts. A photo picked,
-// dropped on the canvas or pasted is read whole, as the app reads an upload, and shown on
-// the canvas until the pen touches it.
+// digitpad's static page: draw on the canvas, read the digit live, in the browser (the
+// drawing itself is pad.js's; the Number tab is number.js's). A photo picked, dropped on the
+// canvas or pasted is read whole, as the app reads an upload, and shown on the canvas until
+// the pen touches it.
 
 import {NO_DIGIT_IN_PHOTO, UNSURE_BELOW} from "./constants.js";
 import {load_model, predict} from "./model.js";
+import {drawing_pad} from "./pad.js";
+import {number_tab} from "./number.js";
 import {open_photo} from "./photo.js";
 import {NoInkError, preprocess} from "./preprocess.js";
 
-const BRUSH_RADIUS = 14; // As the server app's sketchpad: 14 px on a 448 px canvas.
-const LIVE_INTERVAL_MS = 75;
 const PROMPT = "Draw a digit on the canvas: the answer appears as you draw.";
 
 const canvas = document.querySelector("#sketchpad canvas");
-const pen = canvas.getContext("2d", {willReadFrequently: true});
 const prediction = document.getElementById("prediction");
 const digitText = document.getElementById("digit");
 const verdict = document.getElementById("verdict");
@@ -23,23 +21,10 @@ const preview = document.getElementById("preview").getContext("2d");
 
 // Timings for benchmarks/web_page.py: pen-up → answer on the page, the pipeline alone, and
 // a photo from its file to its answer (or its refusal).
-const timings = {penUpToAnswer: [], pipeline: [], photos: [], firstAnswerAt: null};
+const timings = {penUpToAnswer: [], pipeline: [], photos: [], numbers: [], firstAnswerAt: null};
 window.digitpad = {timings, ready: false};
 
-let drawing = false;
-let last = null;
-let inked = false;
-let busy = false; // A reading is running.
-let again = null; // A reading asked for while one was running: {penUp: time}.
-let lastLive = 0;
 let photoShown = false; // The canvas shows a photo, not a drawing.
-
-function clearCanvas() {
-  pen.fillStyle = "#fff";
-  pen.fillRect(0, 0, canvas.width, canvas.height);
-  inked = false;
-  photoShown = false;
-}
 
 function describe(probabilities) {
   const order = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
@@ -88,92 +73,37 @@ function showAnswer(probabilities, input) {
   preview.putImageData(pixels, 0, 0);
 }
 
-// Read the canvas and show the answer; `penUp` is when the pen lifted (null while drawing).
-async function read(penUp = null) {
+// Read the drawing and show the answer (`pixels`: null when nothing is drawn).
+async function readDrawing(pixels, penUp) {
   if (!window.digitpad.ready) return;
-  if (busy) {
-    again = {penUp: penUp ?? again?.penUp ?? null};
+  const started = performance.now();
+  if (!pixels) {
+    showNothing(PROMPT);
     return;
   }
-  busy = true;
+  let input;
   try {
-    const started = performance.now();
-    if (!inked) {
-      showNothing(PROMPT);
-      return;
-    }
-    let input;
-    try {
-      input = preprocess(pen.getImageData(0, 0, canvas.width, canvas.height));
-    } catch (error) {
-      showNothing(error instanceof NoInkError ? PROMPT : error.message);
-      return;
-    }
-    const probabilities = await predict(input);
-    showAnswer(probabilities, input);
-    const now = performance.now();
-    timings.pipeline.push(now - started);
-    if (penUp !== null) timings.penUpToAnswer.push(now - penUp);
-    if (timings.firstAnswerAt === null) timings.firstAnswerAt = now;
-  } finally {
-    busy = false;
-    if (again) {
-      const next = again;
-      again = null;
-      read(next.penUp);
-    }
+    input = preprocess(pixels);
+  } catch (error) {
+    showNothing(error instanceof NoInkError ? PROMPT : error.message);
+    return;
   }
-}
-
-function point(event) {
-  const box = canvas.getBoundingClientRect();
-  return [(event.clientX - box.left) * (canvas.width / box.width),
-          (event.clientY - box.top) * (canvas.height / box.height)];
-}
-
-function stroke(from, to) {
-  pen.strokeStyle = pen.fillStyle = "#000";
-  pen.lineWidth = 2 * BRUSH_RADIUS;
-  pen.lineCap = pen.lineJoin = "round";
-  pen.beginPath();
-  pen.moveTo(...from);
-  pen.lineTo(...to);
-  pen.stroke();
-  inked = true;
-}
-
-canvas.addEventListener("pointerdown", (event) => {
-  event.preventDefault();
-  if (photoShown) clearCanvas(); // Drawing starts afresh, not over the photo.
-  canvas.setPointerCapture(event.pointerId);
-  drawing = true;
-  last = point(event);
-  stroke(last, last);
-});
-
-canvas.addEventListener("pointermove", (event) => {
-  if (!drawing) return;
-  event.preventDefault();
-  const next = point(event);
-  stroke(last, next);
-  last = next;
+  const probabilities = await predict(input);
+  showAnswer(probabilities, input);
   const now = performance.now();
-  if (now - lastLive >= LIVE_INTERVAL_MS && !busy) {
-    lastLive = now;
-    read();
-  }
-});
-
-function penUp(event) {
-  if (!drawing) return;
-  drawing = false;
-  read(event.timeStamp <= performance.now() ? event.timeStamp : performance.now());
+  timings.pipeline.push(now - started);
+  if (penUp !== null) timings.penUpToAnswer.push(now - penUp);
+  if (timings.firstAnswerAt === null) timings.firstAnswerAt = now;
 }
-canvas.addEventListener("pointerup", penUp);
-canvas.addEventListener("pointercancel", penUp);
+
+const pad = drawing_pad(canvas, readDrawing, {beforeStroke: () => {
+  if (photoShown) pad.clear(); // Drawing starts afresh, not over the photo.
+  photoShown = false;
+}});
 
 document.getElementById("clear").addEventListener("click", () => {
-  clearCanvas();
+  pad.clear();
+  photoShown = false;
   showNothing(PROMPT);
 });
 
@@ -183,8 +113,8 @@ function showPhoto(pixels) {
   source.getContext("2d").putImageData(pixels, 0, 0);
   const scale = Math.min(canvas.width / pixels.width, canvas.height / pixels.height);
   const w = pixels.width * scale, h = pixels.height * scale;
-  clearCanvas();
-  pen.drawImage(source, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+  pad.clear();
+  pad.pen.drawImage(source, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
   photoShown = true;
 }
 
@@ -217,32 +147,33 @@ photoInput.addEventListener("change", () => {
   if (file) readPhoto(file);
 });
 
-const pad = document.getElementById("sketchpad");
-pad.addEventListener("dragover", (event) => {
+const dropZone = document.getElementById("sketchpad");
+dropZone.addEventListener("dragover", (event) => {
   event.preventDefault();
-  pad.classList.add("dropping");
+  dropZone.classList.add("dropping");
 });
-pad.addEventListener("dragleave", () => pad.classList.remove("dropping"));
-pad.addEventListener("drop", (event) => {
+dropZone.addEventListener("dragleave", () => dropZone.classList.remove("dropping"));
+dropZone.addEventListener("drop", (event) => {
   event.preventDefault();
-  pad.classList.remove("dropping");
+  dropZone.classList.remove("dropping");
   const [file] = event.dataTransfer.files;
   if (file) readPhoto(file);
 });
 document.addEventListener("paste", (event) => {
   const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/"));
-  if (!file) return;
+  if (!file || dropZone.closest("[role=tabpanel]").hidden) return;
   event.preventDefault();
   readPhoto(file);
 });
 
-clearCanvas();
 buildBars();
+const numberMessage = number_tab(predict, timings);
 try {
   await load_model();
   window.digitpad.ready = true;
   showNothing(PROMPT);
+  numberMessage();
   document.body.dataset.ready = "true";
 } catch (error) {
-  showNothing(`The model could not be loaded: ${error.message}`);
+  for (const show of [showNothing, numberMessage]) show(`The model could not be loaded: ${error.message}`);
 }

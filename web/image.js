@@ -220,39 +220,67 @@ export function crop(image, [top, bottom, left, right]) {
   return out;
 }
 
-// Exact Euclidean distance from every pixel where `inside` is 1 to the nearest pixel where it
-// is 0 (0 outside), as scipy.ndimage.distance_transform_edt: Felzenszwalb and Huttenlocher's
-// lower envelope of parabolas, along columns and then rows.
-export function distance_transform_edt(inside, h, w) {
+// For each q of a line of n values, the r that minimises (q - r)² + values[r]: Felzenszwalb and
+// Huttenlocher's lower envelope of parabolas.
+function lower_envelope(values, n, INF) {
+  const v = new Int32Array(n), z = new Float64Array(n + 1), nearest = new Int32Array(n);
+  const cut = (q, r) => (values[q] + q * q - (values[r] + r * r)) / (2 * q - 2 * r);
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < n; q++) {
+    let s = cut(q, v[k]);
+    while (s <= z[k]) s = cut(q, v[--k]);
+    v[++k] = q;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    nearest[q] = v[k];
+  }
+  return nearest;
+}
+
+// The exact Euclidean distance transform, along columns and then rows: for every pixel where
+// `inside` is 1, the squared distance to the nearest pixel where it is 0, and that pixel's index.
+function distance_and_nearest(inside, h, w) {
   const INF = 1e20;
-  const f = new Float64Array(h * w);
+  const f = new Float64Array(h * w), row = new Int32Array(h * w), nearest = new Int32Array(h * w);
   for (let i = 0; i < h * w; i++) f[i] = inside[i] ? INF : 0;
-  const line = (get, set, n) => {
-    const values = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
-    for (let q = 0; q < n; q++) values[q] = get(q);
-    const cut = (q, r) => (values[q] + q * q - (values[r] + r * r)) / (2 * q - 2 * r);
-    let k = 0;
-    v[0] = 0;
-    z[0] = -INF;
-    z[1] = INF;
-    for (let q = 1; q < n; q++) {
-      let s = cut(q, v[k]);
-      while (s <= z[k]) s = cut(q, v[--k]);
-      v[++k] = q;
-      z[k] = s;
-      z[k + 1] = INF;
+  const column = new Float64Array(h);
+  for (let x = 0; x < w; x++) {
+    for (let q = 0; q < h; q++) column[q] = f[q * w + x];
+    const r = lower_envelope(column, h, INF);
+    for (let q = 0; q < h; q++) {
+      f[q * w + x] = (q - r[q]) * (q - r[q]) + column[r[q]];
+      row[q * w + x] = r[q];
     }
-    k = 0;
-    for (let q = 0; q < n; q++) {
-      while (z[k + 1] < q) k++;
-      set(q, (q - v[k]) * (q - v[k]) + values[v[k]]);
+  }
+  const line = new Float64Array(w);
+  for (let y = 0; y < h; y++) {
+    for (let q = 0; q < w; q++) line[q] = f[y * w + q];
+    const c = lower_envelope(line, w, INF);
+    for (let q = 0; q < w; q++) {
+      f[y * w + q] = (q - c[q]) * (q - c[q]) + line[c[q]];
+      nearest[y * w + q] = row[y * w + c[q]] * w + c[q];
     }
-  };
-  for (let x = 0; x < w; x++) line((q) => f[q * w + x], (q, d) => (f[q * w + x] = d), h);
-  for (let y = 0; y < h; y++) line((q) => f[y * w + q], (q, d) => (f[y * w + q] = d), w);
-  const out = new Float64Array(h * w);
-  for (let i = 0; i < h * w; i++) out[i] = Math.sqrt(f[i]);
-  return out;
+  }
+  return [f, nearest];
+}
+
+// Exact Euclidean distance from every pixel where `inside` is 1 to the nearest pixel where it
+// is 0 (0 outside), as scipy.ndimage.distance_transform_edt.
+export function distance_transform_edt(inside, h, w) {
+  return distance_and_nearest(inside, h, w)[0].map(Math.sqrt);
+}
+
+// The index of the nearest pixel where `inside` is 0, for every pixel, as
+// distance_transform_edt(..., return_indices=True) gives it (ties may go the other way).
+export function nearest_outside(inside, h, w) {
+  return distance_and_nearest(inside, h, w)[1];
 }
 
 export function percentile(values, q) {
