@@ -5,7 +5,7 @@
 
 import {NO_DIGIT_IN_PHOTO, UNSURE_BELOW} from "./constants.js";
 import {load_model, predict} from "./model.js";
-import {drawing_pad} from "./pad.js";
+import {drawing_pad, paint_input} from "./pad.js";
 import {number_tab} from "./number.js";
 import {open_photo} from "./photo.js";
 import {NoInkError, preprocess} from "./preprocess.js";
@@ -65,12 +65,7 @@ function showAnswer(probabilities, input) {
     row.querySelector(".fill").style.width = `${(probabilities[d] * 100).toFixed(1)}%`;
     row.querySelector(".value").textContent = `${Math.round(probabilities[d] * 100)}%`;
   });
-  const pixels = preview.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(input[i])));
-    pixels.data.set([v, v, v, 255], i * 4);
-  }
-  preview.putImageData(pixels, 0, 0);
+  paint_input(preview, input);
 }
 
 // Read the drawing and show the answer (`pixels`: null when nothing is drawn).

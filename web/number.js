@@ -3,7 +3,7 @@
 // and its 28×28 input shown, as the server app's Number tab does.
 
 import {UNSURE_BELOW} from "./constants.js";
-import {drawing_pad} from "./pad.js";
+import {drawing_pad, paint_input} from "./pad.js";
 import {NoInkError} from "./preprocess.js";
 import {read_number} from "./segment.js";
 
@@ -18,13 +18,7 @@ function describe(number) {
 function input_picture(input) {
   const picture = document.createElement("canvas");
   picture.width = picture.height = 28;
-  const context = picture.getContext("2d");
-  const pixels = context.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(input[i])));
-    pixels.data.set([v, v, v, 255], i * 4);
-  }
-  context.putImageData(pixels, 0, 0);
+  paint_input(picture.getContext("2d"), input);
   return picture;
 }
 

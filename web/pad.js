@@ -2,8 +2,9 @@
 // read while drawing (at most once every LIVE_INTERVAL_MS) and again when the pen lifts. One
 // reading runs at a time; one asked for meanwhile runs after it, the latest pen-up kept.
 //
-//   const pad = drawing_pad(canvas, async (pixels, penUp) => {...}, {onClear, beforeStroke});
+//   const pad = drawing_pad(canvas, async (pixels, penUp) => {...}, {beforeStroke});
 //   pad.clear(); pad.inked
+//   paint_input(context, input)   // a 28×28 input drawn as the model sees it
 
 const BRUSH_RADIUS = 14; // As the server app's sketchpad: 14 px on a 448 px canvas.
 export const LIVE_INTERVAL_MS = 75;
@@ -87,4 +88,14 @@ export function drawing_pad(canvas, read, {beforeStroke = () => {}} = {}) {
 
   pad.clear();
   return pad;
+}
+
+// A Float32Array(28 * 28) input in [0, 255] drawn on a 28×28 canvas context, white ink on black.
+export function paint_input(context, input) {
+  const pixels = context.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(input[i])));
+    pixels.data.set([v, v, v, 255], i * 4);
+  }
+  context.putImageData(pixels, 0, 0);
 }
