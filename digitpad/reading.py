@@ -25,8 +25,7 @@ UNIT = f"{MAX_PIXELS // 1_000_000} megapixels"
 TOO_LARGE = "The picture is {width}×{height} pixels; the limit is " + UNIT + ". Send a smaller picture."
 NOT_A_PICTURE = "That file is not a picture that can be read: send a PNG, JPEG or WebP image."
 DAMAGED = "The picture file is truncated or damaged: send it again or another one."
-NO_DIGIT_IN_PHOTO = ("No digit found in this picture: nothing on it is dark and large enough to be one. "
-                     "Write it darker or larger, or draw it on the canvas.")
+NO_DIGIT_IN_PHOTO = "No digit found in this picture: nothing on it is dark and large enough to be one."
 # Whether any thread decoded a large picture since last asked: Gradio decodes a request's
 # pictures in one worker thread and runs its function in another.
 _large_decode = threading.Event()

@@ -15,7 +15,7 @@ async function is_jpeg(blob) {
 
 // The size Pillow decodes a JPEG at after reading.py's draft: the largest of 1/8, 1/4, 1/2
 // that keeps the longer side at KEEP_SIDE or more.
-export function draft_size(width, height) {
+function draft_size(width, height) {
   const scale = KEEP_SIDE / Math.max(width, height);
   const wanted = [Math.max(1, round_half_even(width * scale)), Math.max(1, round_half_even(height * scale))];
   const most = Math.min(Math.floor(width / wanted[0]), Math.floor(height / wanted[1]));
@@ -24,7 +24,7 @@ export function draft_size(width, height) {
 }
 
 // The size reading.py keeps: a whole factor smaller, the longer side at most KEEP_SIDE.
-export function kept_size(width, height) {
+function kept_size(width, height) {
   const factor = Math.ceil(Math.max(width, height) / KEEP_SIDE);
   return [Math.ceil(width / factor), Math.ceil(height / factor)];
 }
