@@ -44,7 +44,7 @@ CONSTANTS = {  # Module → the constants the page shares with it.
     "digitpad.segment": ["OVERLAP_TO_MERGE", "SMALL_PIECE", "WIDE_PIECE", "SPLIT_MARGIN", "DIGIT_ASPECT",
                          "NUMBER_SIDE", "MAX_DIGITS"],
     "digitpad.classify": ["UNSURE_BELOW"],
-    "digitpad.reading": ["MAX_PIXELS", "KEEP_SIDE", "TOO_LARGE", "NOT_A_PICTURE", "DAMAGED", "NO_DIGIT_IN_PHOTO"],
+    "digitpad.reading": ["MAX_PIXELS", "KEEP_SIDE", "TOO_LARGE", "BOMB_PIXELS", "FAR_TOO_LARGE", "NOT_A_PICTURE", "DAMAGED", "NO_DIGIT_IN_PHOTO"],
 }
 SPACE_README = """---
 title: digitpad

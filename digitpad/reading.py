@@ -23,6 +23,8 @@ LARGE_DECODE = 4_000_000  # Pixels above which a decode is worth handing memory 
 UNIT = f"{MAX_PIXELS // 1_000_000} megapixels"
 # What a visitor reads when a picture cannot be read (the static page says the same).
 TOO_LARGE = "The picture is {width}×{height} pixels; the limit is " + UNIT + ". Send a smaller picture."
+BOMB_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # Pillow refuses to open a picture of more (a bomb).
+FAR_TOO_LARGE = f"The picture is far too large: over {BOMB_PIXELS // 1_000_000} megapixels. Send a smaller picture."
 NOT_A_PICTURE = "That file is not a picture that can be read: send a PNG, JPEG or WebP image."
 DAMAGED = "The picture file is truncated or damaged: send it again or another one."
 NO_DIGIT_IN_PHOTO = "No digit found in this picture: nothing on it is dark and large enough to be one."
@@ -48,8 +50,7 @@ def _lazy_open(source) -> Image.Image:
     try:
         return Image.open(source)
     except Image.DecompressionBombError:
-        raise ValueError(f"The picture is far too large: over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} "
-                         "megapixels. Send a smaller picture.") from None
+        raise ValueError(FAR_TOO_LARGE) from None
     except (OSError, SyntaxError, ValueError):
         raise ValueError(NOT_A_PICTURE) from None
 

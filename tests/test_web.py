@@ -470,9 +470,22 @@ def test_a_photo_picked_dropped_or_pasted_is_read_as_the_app_reads_it(visit, mod
     assert all(url.startswith(origin) or url.startswith("blob:") for url in requests), requests
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header says `width` × `height` (1 bit a pixel), with a few rows of data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b""))
+
+
 def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_photo_is_read(visit, model, tmp_path):
-    """A file that is no picture, a PNG over the app's pixel limit (judged from its header),
-    and a photo of a blank page each get the app's own sentence and no guess; a 24-megapixel
+    """A file that is no picture, a PNG over the app's pixel limit (judged from its header), one
+    whose header claims a picture far too large to open, and a photo of a blank page each get the
+    app's own sentence and no guess; a 24-megapixel
     camera JPEG (6000×4000) is read as the app reads it."""
     from digitpad.paper import SHADOW, jpeg_bytes, on_paper
     from digitpad.reading import NO_DIGIT_IN_PHOTO, NOT_A_PICTURE, open_image
@@ -485,6 +498,10 @@ def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_
     with pytest.raises(ValueError) as refused:
         open_image(big.getvalue())
     assert give_photo(page, "drop", big.getvalue(), "big.png", "image/png") == str(refused.value)
+    bomb = png_claiming(30_000, 30_000)  # A header that claims 900 megapixels, and a few bytes.
+    with pytest.raises(ValueError) as refused:
+        open_image(bomb)
+    assert give_photo(page, "pick", bomb, "bomb.png", "image/png") == str(refused.value)
     rng = np.random.default_rng(3)
     blank = jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False)
     assert give_photo(page, "paste", blank) == NO_DIGIT_IN_PHOTO and digit_shown(page) == ""

@@ -5,12 +5,23 @@
 //
 //   const pixels = await open_photo(file);   // ImageData, for preprocess(); or throws Error(sentence)
 
-import {DAMAGED, KEEP_SIDE, MAX_PIXELS, NOT_A_PICTURE, TOO_LARGE} from "./constants.js";
+import {BOMB_PIXELS, DAMAGED, FAR_TOO_LARGE, KEEP_SIDE, MAX_PIXELS, NOT_A_PICTURE, TOO_LARGE} from "./constants.js";
 import {round_half_even} from "./image.js";
 
-async function is_jpeg(blob) {
-  const head = new Uint8Array(await blob.slice(0, 3).arrayBuffer());
-  return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+// What the file's first bytes say: {jpeg, png: [width, height] from its header, or null}.
+async function header(blob) {
+  const head = new Uint8Array(await blob.slice(0, 24).arrayBuffer());
+  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  const isPng = head.length === 24 && PNG_SIGNATURE.every((b, i) => head[i] === b);
+  const view = new DataView(head.buffer);
+  return {jpeg, png: isPng ? [view.getUint32(16), view.getUint32(20)] : null};
+}
+
+// Pillow's bomb limit, which the browser would not stop at: refused before decoding.
+function refuse_a_bomb(width, height) {
+  if (width * height > BOMB_PIXELS) throw new Error(FAR_TOO_LARGE);
 }
 
 // The size Pillow decodes a JPEG at after reading.py's draft: the largest of 1/8, 1/4, 1/2
@@ -40,12 +51,15 @@ function loaded(url) {
 }
 
 export async function open_photo(blob) {
+  const {jpeg, png} = await header(blob);
+  if (png) refuse_a_bomb(...png); // The browser refuses a huge PNG too, but says only that it failed.
   const url = URL.createObjectURL(blob);
   try {
     const image = await loaded(url);
     const {naturalWidth: width, naturalHeight: height} = image;
     if (!width || !height) throw new Error(NOT_A_PICTURE);
-    const [dw, dh] = (await is_jpeg(blob)) ? draft_size(width, height) : [width, height];
+    refuse_a_bomb(width, height);
+    const [dw, dh] = jpeg ? draft_size(width, height) : [width, height];
     if (dw * dh > MAX_PIXELS) {
       throw new Error(TOO_LARGE.replace("{width}", width).replace("{height}", height));
     }
