@@ -1,7 +1,8 @@
 """`python -m digitpad export-web DIR`: the app as a static site, the model running in the
 visitor's browser through LiteRT.js.
 
-Writes to DIR: `index.html` and its ES modules and stylesheet (from `web/`), `constants.js`
+Writes to DIR: `index.html` and its ES modules and stylesheet (from `web/`), the app's example
+drawings (`examples/`), `constants.js`
 (the recipe's constants, written from the Python modules that define them, so the
 JavaScript port has no copies of its own), the batch-1 model (`model.tflite`), the LiteRT.js
 runtime (`vendor/`: its ES module and the two WebAssembly builds a browser may pick), and a
@@ -21,6 +22,7 @@ from pathlib import Path
 from digitpad.inference import MODEL_DIR
 
 WEB = Path(__file__).resolve().parent.parent / "web"
+EXAMPLES = Path(__file__).resolve().parent / "examples"  # The app's example drawings, 0.png to 9.png.
 PAGE_FILES = ["index.html", "app.js", "preprocess.js", "lighting.js", "page.js", "ruling.js", "shapes.js", "image.js",
               "photo.js", "segment.js", "pad.js", "number.js", "model.js", "style.css"]
 RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
@@ -118,6 +120,8 @@ def export_web(out, model=MODEL_DIR / "digitpad-batch1.tflite") -> list[Path]:
         put(name, WEB / name)
     for source, target in RUNTIME.items():
         put(target, modules / source)
+    for example in sorted(EXAMPLES.glob("*.png")):
+        put(f"examples/{example.name}", example)
     put("model.tflite", model)
     put("constants.js", text=constants_module())
     put("README.md", text=SPACE_README)

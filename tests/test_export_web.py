@@ -33,6 +33,8 @@ def test_export_writes_a_self_contained_site(tmp_path):
     assert "sdk: static" in readme and "app_file: index.html" in readme
     page = (tmp_path / "site" / "index.html").read_text()
     assert "http://" not in page and "https://" not in page  # Nothing from another origin.
+    referenced = set(re.findall(r'src="([^"]+\.png)"', page))
+    assert len(referenced) == 10 and referenced <= written  # The example drawings are there.
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

@@ -583,3 +583,21 @@ def test_a_number_written_on_the_number_tab_is_read_as_python_reads_it(visit, dr
     assert page.get_attribute("#number", "data-number") == "" and page.locator("#number-inputs canvas").count() == 0
     page.get_by_role("tab", name="Digit").click()
     assert page.locator("#sketchpad").is_visible() and page.locator("#numberpad").is_hidden()
+
+
+def test_clicking_an_example_drawing_reads_it_as_python_does(visit, model):
+    """The app's ten example drawings under the canvas: a click puts one on the canvas and the
+    page reads the digit Python reads from the same file."""
+    from digitpad.reading import open_image
+    from digitpad.webui import example_paths
+
+    page, _ = visit()
+    right = 0
+    for digit, path in enumerate(example_paths()):
+        before = answers(page)
+        page.click(f"#examples button[data-example='examples/{digit}.png']")
+        page.wait_for_function(f"window.digitpad.timings.penUpToAnswer.length > {before}", timeout=10_000)
+        python = int(np.argmax(classify_inputs(model, preprocess(open_image(path))[None])[0]))
+        assert digit_shown(page) == str(python), path
+        right += python == digit
+    assert right == 10

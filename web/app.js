@@ -161,6 +161,20 @@ document.addEventListener("paste", (event) => {
   readPhoto(file);
 });
 
+// An example drawing (a 448×448 picture, as the canvas) put on the canvas and read at once.
+for (const button of document.querySelectorAll("#examples button")) {
+  button.addEventListener("click", async () => {
+    const drawing = new Image();
+    drawing.src = button.dataset.example;
+    await drawing.decode();
+    pad.clear();
+    photoShown = false;
+    pad.pen.drawImage(drawing, 0, 0, canvas.width, canvas.height);
+    pad.inked = true;
+    pad.read(performance.now());
+  });
+}
+
 buildBars();
 const numberMessage = number_tab(predict, timings);
 try {
