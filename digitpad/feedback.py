@@ -127,12 +127,20 @@ def save_correction(root, drawing, model_input, predicted: int, corrected: int,
     return final
 
 
+PHOTO_CORRECTION = ("Corrections are kept for drawings, not photos: draw the digit on the canvas, "
+                    "then click the one you meant if the model reads it wrong.")
+
+
 class CorrectionGate:
-    """Who may store a correction: a session that was shown a prediction in the last
-    `window` seconds, at most `per_session` times. Remembers the newest `sessions` sessions.
+    """Who may store a correction: a session that was shown a prediction of its drawing in the
+    last `window` seconds, at most `per_session` times. Remembers the newest `sessions` sessions.
 
         gate.saw_prediction(session)      # after each /predict
+        gate.saw_prediction(session, photo=True)  # after each /predict_upload
         gate.admit(session)               # before each /correct: raises ValueError if not
+
+    A correction stores the sketchpad's drawing, so one that follows the answer for an uploaded
+    photo is refused: the drawing still on the sketchpad is not what the visitor is correcting.
     """
 
     def __init__(self, per_session: int = 20, window: float = 600.0, sessions: int = 10_000):
@@ -140,10 +148,10 @@ class CorrectionGate:
         self._seen = collections.OrderedDict()  # session → [time of last prediction, corrections]
         self._lock = threading.Lock()
 
-    def saw_prediction(self, session) -> None:
+    def saw_prediction(self, session, photo: bool = False) -> None:
         with self._lock:
-            entry = self._seen.pop(session, [0.0, 0])
-            entry[0] = time.monotonic()
+            entry = self._seen.pop(session, [0.0, 0, False])
+            entry[0], entry[2] = time.monotonic(), photo
             self._seen[session] = entry
             while len(self._seen) > self.sessions:
                 self._seen.popitem(last=False)
@@ -153,6 +161,8 @@ class CorrectionGate:
             entry = self._seen.get(session)
             if entry is None or time.monotonic() - entry[0] > self.window:
                 raise ValueError("Draw a digit and see the model's answer first, then correct it.")
+            if entry[2]:
+                raise ValueError(PHOTO_CORRECTION)
             if entry[1] >= self.per_session:
                 raise ValueError(f"Thank you! That is {self.per_session} corrections from you "
                                  "already, which is all one visitor can send.")

@@ -78,18 +78,17 @@ def build_demo(model_path=None) -> gr.Blocks:
     model_path = str(model_path or model_path_from_env())
     gate = CorrectionGate()  # A correction must follow a prediction in the same session.
 
-    def answer(value, request: gr.Request, blank: str = PROMPT):
-        outputs = predict_outputs(value, get_model(model_path), blank)
+    def predict(value, request: gr.Request):
+        outputs = predict_outputs(value, get_model(model_path))
         gate.saw_prediction(request.session_hash)
         return outputs
-
-    def predict(value, request: gr.Request):
-        return answer(value, request)
 
     def predict_file(path, request: gr.Request):
         with user_errors():
             picture = open_image(path)
-        return answer(picture, request, NO_DIGIT_IN_PHOTO)
+        outputs = predict_outputs(picture, get_model(model_path), NO_DIGIT_IN_PHOTO)
+        gate.saw_prediction(request.session_hash, photo=True)
+        return outputs
 
     def save_feedback(value, digit, request: gr.Request):
         return correction_outputs(value, digit, get_model(model_path), gate, request.session_hash)

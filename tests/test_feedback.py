@@ -226,6 +226,38 @@ def test_gate_wants_a_prediction_first_and_limits_each_session():
         gate.admit("someone else")
 
 
+def test_gate_refuses_a_correction_after_a_photos_answer_until_a_drawing_is_answered():
+    gate = CorrectionGate()
+    gate.saw_prediction("visitor", photo=True)
+    with pytest.raises(ValueError, match="not photos"):
+        gate.admit("visitor")
+    gate.saw_prediction("visitor")
+    gate.admit("visitor")
+
+
+def test_a_correction_after_an_uploaded_photos_answer_does_not_store_the_drawing_left_on_the_sketchpad(
+        client, feedback_dir, drawn_digits, tmp_path):
+    """A visitor draws a 9, then uploads a photo and clicks the digit the photo shows: the 9
+    still on the sketchpad must not be stored under that label. Drawing again lets a
+    correction through."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from helpers import FIXTURES
+
+    drawing = editor_value(png_file(tmp_path, draw(next(d for d in drawn_digits if d["label"] == 9))["composite"]))
+    photo = sorted((FIXTURES / "paper").glob("2_*.jpg"))[0]
+    before = count_entries(feedback_dir)
+    client.predict(drawing, api_name="/predict")
+    client.predict(handle_file(str(photo)), api_name="/predict_upload")
+    with pytest.raises(AppError, match="not photos"):
+        client.predict(drawing, "2", api_name="/correct")
+    assert count_entries(feedback_dir) == before
+    client.predict(drawing, api_name="/predict")
+    assert "Kept as a 4" in client.predict(drawing, "4", api_name="/correct")[1]
+    assert count_entries(feedback_dir) == before + 1
+
+
 def test_correction_without_a_prediction_is_refused_by_the_app(live_app, drawn_digits, tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
