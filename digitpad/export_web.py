@@ -6,13 +6,16 @@ drawings (`examples/`), `constants.js`
 (the recipe's constants, written from the Python modules that define them, so the
 JavaScript port has no copies of its own), the batch-1 model (`model.tflite`), the LiteRT.js
 runtime (`vendor/`: its ES module and the two WebAssembly builds a browser may pick), and a
-`README.md` with the front matter of a static Hugging Face Space. Nothing on the page comes from
-another origin; it works from any static file server, and offline once loaded.
+`README.md` with the front matter of a static Hugging Face Space, and `sw.js`, a service worker
+that keeps what the page loaded (its cache named by a digest of the site). Nothing on the page
+comes from another origin; it works from any static file server, and offline once loaded, a
+reload included.
 
 The JavaScript dependencies are pinned in `web/package.json` and `web/package-lock.json`;
 when `web/node_modules` is missing, `npm ci` brings them first.
 """
 
+import hashlib
 import importlib
 import json
 import shutil
@@ -24,7 +27,7 @@ from digitpad.inference import MODEL_DIR
 WEB = Path(__file__).resolve().parent.parent / "web"
 EXAMPLES = Path(__file__).resolve().parent / "examples"  # The app's example drawings, 0.png to 9.png.
 PAGE_FILES = ["index.html", "app.js", "preprocess.js", "lighting.js", "page.js", "ruling.js", "shapes.js", "image.js",
-              "photo.js", "segment.js", "pad.js", "number.js", "model.js", "style.css"]
+              "photo.js", "segment.js", "pad.js", "number.js", "model.js", "style.css", "favicon.svg"]
 RUNTIME = {  # What the page needs of the npm packages, and where it goes in the site.
     "@litertjs/core/dist/index.js": "vendor/litertjs-core.js",
     "@litertjs/wasm-utils/dist/index.js": "vendor/litertjs-wasm-utils.js",
@@ -125,4 +128,13 @@ def export_web(out, model=MODEL_DIR / "digitpad-batch1.tflite") -> list[Path]:
     put("model.tflite", model)
     put("constants.js", text=constants_module())
     put("README.md", text=SPACE_README)
+    put("sw.js", text=(WEB / "sw.js").read_text().replace("/* version */", site_version(written)))
     return written
+
+
+def site_version(files) -> str:
+    """A short digest of the site's files: the service worker's cache name changes with it."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -120,6 +120,20 @@ def test_touch_drawing_on_a_phone_reads_and_does_not_scroll(visit, drawn_digits)
     assert page.evaluate("window.scrollY") == 0
 
 
+def test_the_page_opens_again_and_reads_with_the_network_gone(visit, drawn_digits):
+    """Once loaded, the page is kept by its service worker: with the network cut, a reload
+    opens it, the model loads, and a drawing is read (a demo whose venue's network dies)."""
+    page, _ = visit()
+    page.wait_for_selector("body[data-offline=ready]", timeout=30_000)
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    record = next(d for d in drawn_digits if d["label"] == 6)
+    draw_with_mouse(page, record)
+    assert digit_shown(page) == "6"
+    page.context.set_offline(False)
+
+
 def test_live_answers_come_while_drawing(visit, drawn_digits):
     page, _ = visit()
     record = max(drawn_digits, key=lambda d: sum(len(s) for s in d["strokes"]))

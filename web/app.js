@@ -175,6 +175,23 @@ for (const button of document.querySelectorAll("#examples button")) {
   });
 }
 
+// Keep the page for use with no network (sw.js), handing the worker the files loaded before it
+// ran. Where service workers are not allowed (an insecure origin), the page works online only.
+async function keepOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("sw.js");
+    const registration = await navigator.serviceWorker.ready;
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data?.kept !== undefined) document.body.dataset.offline = "ready";
+    });
+    const loaded = performance.getEntriesByType("resource").map((entry) => entry.name);
+    registration.active.postMessage({keep: [location.href, ...loaded]});
+  } catch (error) {
+    console.warn(`The page will not open offline: ${error.message}`);
+  }
+}
+
 buildBars();
 const numberMessage = number_tab(predict, timings);
 try {
@@ -183,6 +200,7 @@ try {
   showNothing(PROMPT);
   numberMessage();
   document.body.dataset.ready = "true";
+  keepOffline();
 } catch (error) {
   for (const show of [showNothing, numberMessage]) show(`The model could not be loaded: ${error.message}`);
 }
