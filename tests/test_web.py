@@ -474,7 +474,8 @@ def test_a_photo_picked_dropped_or_pasted_is_read_as_the_app_reads_it(visit, mod
         assert np.abs(input_shown(page) - np.round(python[:, :, 0].ravel())).mean() <= 1.0, path.name
     assert page.evaluate("document.querySelector('#sketchpad canvas').getContext('2d')"
                          ".getImageData(0, 0, 448, 448).data.some((v) => v < 128)")  # The photo is shown.
-    page.mouse.click(*(lambda b: (b["x"] + 5, b["y"] + 5))(page.locator("#sketchpad canvas").bounding_box()))
+    corner = page.locator("#sketchpad canvas").bounding_box()
+    page.mouse.click(corner["x"] + 5, corner["y"] + 5)
     page.wait_for_timeout(100)
     dark = page.evaluate("(() => { const d = document.querySelector('#sketchpad canvas').getContext('2d')"
                          ".getImageData(0, 0, 448, 448).data; let n = 0;"
@@ -499,8 +500,8 @@ def png_claiming(width: int, height: int) -> bytes:
 def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_photo_is_read(visit, model, tmp_path):
     """A file that is no picture, a PNG over the app's pixel limit (judged from its header), one
     whose header claims a picture far too large to open, and a photo of a blank page each get the
-    app's own sentence and no guess; a 24-megapixel
-    camera JPEG (6000×4000) is read as the app reads it."""
+    app's own sentence and no guess; a 24-megapixel camera JPEG (6000×4000) is read as the app
+    reads it."""
     from digitpad.paper import SHADOW, jpeg_bytes, on_paper
     from digitpad.reading import NO_DIGIT_IN_PHOTO, NOT_A_PICTURE, open_image
 
