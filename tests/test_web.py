@@ -584,20 +584,21 @@ def test_a_number_written_on_the_number_tab_is_read_as_python_reads_it(visit, dr
         record = next(d for d in drawn_digits if d["label"] == digit)
         third = {"x": box["x"] + index * box["width"] / 3, "y": box["y"], "width": box["width"] / 3,
                  "height": box["height"]}
-        draw_on_page(page, record, "#numberpad canvas.pad", box=third)
+        draw_on_page(page, record, "#numberpad canvas.pad", box=third, points_per_stroke=24)
         strokes += len(record["strokes"])
         page.wait_for_function(f"window.digitpad.timings.numbers.length >= {strokes}", timeout=10_000)
     page.wait_for_timeout(100)
     shown = page.get_attribute("#number", "data-number")
-    pixels = page.evaluate("Array.from(document.querySelector('#numberpad canvas.pad').getContext('2d')"
-                           ".getImageData(0, 0, 896, 320).data)")
-    canvas = np.asarray(pixels, np.uint8).reshape(320, 896, 4)
+    png = page.evaluate("document.querySelector('#numberpad canvas.pad').toDataURL('image/png')")
+    canvas = np.asarray(Image.open(io.BytesIO(base64.b64decode(png.split(",", 1)[1]))).convert("RGBA"))
     assert shown == read_number(model, canvas).text == "528"
     assert page.locator("#number-inputs canvas").count() == 3
     page.click("#number-clear")
     assert page.get_attribute("#number", "data-number") == "" and page.locator("#number-inputs canvas").count() == 0
-    page.get_by_role("tab", name="Digit").click()
+    page.focus("#tab-number")
+    page.keyboard.press("ArrowLeft")  # The tabs answer the arrow keys too.
     assert page.locator("#sketchpad").is_visible() and page.locator("#numberpad").is_hidden()
+    assert page.get_attribute("#tab-digit", "aria-selected") == "true"
 
 
 def test_clicking_an_example_drawing_reads_it_as_python_does(visit, model):
