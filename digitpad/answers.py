@@ -66,16 +66,32 @@ def preview_html(model_input: np.ndarray, size: int = PREVIEW_SIZE) -> str:
             f'src="data:image/png;base64,{data}" width="{size}" height="{size}">')
 
 
+def photo_preview_html(picture, model_input: np.ndarray, size: int = PREVIEW_SIZE) -> str:
+    """An uploaded photo (upright, as it was read) shrunk to `size` px, beside its 28×28 input:
+    the visitor sees which picture was read and what the model made of it."""
+    shrunk = picture.convert("RGBA")
+    shrunk.thumbnail((size, size))
+    thumbnail = Image.new("RGB", shrunk.size, "white")  # Transparent parts shown as a viewer shows them.
+    thumbnail.paste(shrunk, mask=shrunk)
+    buffer = io.BytesIO()
+    thumbnail.save(buffer, format="JPEG", quality=80)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<div class="digit-strip"><img class="photo-read" alt="the photo read" '
+            f'src="data:image/jpeg;base64,{data}" width="{thumbnail.width}" height="{thumbnail.height}">'
+            f"{preview_html(model_input, size)}</div>")
+
+
 def blank_outputs(message: str = PROMPT):
     """What the outputs show when there is nothing to read: no digit, no bars, no preview."""
     return None, None, None, message
 
 
-def predict_outputs(value, model, blank: str = PROMPT):
+def predict_outputs(value, model, blank: str = PROMPT, photo: bool = False):
     """A sketchpad value (or a picture) → (label dict, bar-chart frame, preview, message).
 
     Nothing drawn → no guess and the `blank` message (a prompt to draw; an uploaded photo's is
-    another); an unreadable image → `gr.Error`.
+    another); an unreadable image → `gr.Error`. With `photo`, `value` is an uploaded PIL
+    picture, and the preview shows it beside its 28×28 input.
     """
     with user_errors():
         try:
@@ -84,7 +100,8 @@ def predict_outputs(value, model, blank: str = PROMPT):
             return blank_outputs(blank)
         probabilities = classify_inputs(model, model_input[None])[0]
     label = {digit: float(p) for digit, p in zip(DIGITS, probabilities)}
-    return label, probability_frame(probabilities), preview_html(model_input), describe(probabilities)
+    preview = photo_preview_html(value, model_input) if photo else preview_html(model_input)
+    return label, probability_frame(probabilities), preview, describe(probabilities)
 
 
 def number_outputs(value, model):

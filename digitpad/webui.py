@@ -86,7 +86,7 @@ def build_demo(model_path=None) -> gr.Blocks:
     def predict_file(path, request: gr.Request):
         with user_errors():
             picture = open_image(path)
-        outputs = predict_outputs(picture, get_model(model_path), NO_DIGIT_IN_PHOTO)
+        outputs = predict_outputs(picture, get_model(model_path), NO_DIGIT_IN_PHOTO, photo=True)
         gate.saw_prediction(request.session_hash, photo=True)
         return outputs
 
@@ -97,8 +97,8 @@ def build_demo(model_path=None) -> gr.Blocks:
         return number_outputs(value, get_model(model_path))
 
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=DELETE_CACHE) as demo:
-        gr.Markdown("# digitpad\nDraw a digit from 0 to 9, or a whole number. A CNN trained on "
-                    "MNIST and real pen drawings reads it as you draw.")
+        gr.Markdown("# digitpad\nDraw a digit from 0 to 9 (or upload a photo of one), or a whole "
+                    "number. A CNN trained on MNIST and real pen drawings reads it as you draw.")
         with gr.Tab("Digit", elem_id="digit-tab"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):

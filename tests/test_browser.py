@@ -128,6 +128,8 @@ def test_a_photo_uploaded_with_the_button_is_read_and_a_blank_page_is_told_so(pa
         page.locator("#upload").click()
     chooser.value.set_files(str(photo))
     wait_for_label(page, "8")
+    assert page.locator("#preview img.photo-read").count() == 1  # The photo read, beside its input.
+    assert page.locator("#preview img.model-input").count() == 1
     rng = np.random.default_rng(3)
     (tmp_path / "blank.jpg").write_bytes(jpeg_bytes(on_paper(np.zeros((200, 100), np.float32), rng, SHADOW, False), rng, False))
     with page.expect_file_chooser() as chooser:
