@@ -4,7 +4,7 @@ Exports the site (`python -m digitpad export-web`) to a temporary folder, serves
 plain static file server, and prints: when the model is ready and when the first answer is
 on the page (from the start of navigation), pen-up → answer and preprocessing + model
 (p50, p95 over many drawn digits), a photo from its file to its answer (the paper fixtures,
-and the same photos blown up to a 12-megapixel phone's 4032×3024), pen-up → number on the
+and the same photos blown up to a phone photo's 3,024 px height, their shape kept), pen-up → number on the
 Number tab, and everything the page downloaded.
 
     python benchmarks/web_page.py               # 40 mouse-drawn digits, 20 photos of each size, 10 numbers
@@ -129,7 +129,8 @@ def write_numbers(page, records, count: int) -> int:
 
 def read_photos(page, count: int, size: str):
     """Hand the page `count` paper fixtures through its file input (at their own size, or
-    blown up to a phone's 4032×3024); returns (milliseconds each, how many read right)."""
+    blown up to a phone photo's height of 3,024 px, their shape kept: about 9 megapixels);
+    returns (milliseconds each, how many read right)."""
     import io
 
     from PIL import Image
@@ -140,7 +141,8 @@ def read_photos(page, count: int, size: str):
         data = path.read_bytes()
         if size == "phone":
             buffer = io.BytesIO()
-            Image.open(path).convert("RGB").resize((4032, 3024), Image.BILINEAR).save(buffer, "JPEG", quality=90)
+            photo = Image.open(path).convert("RGB")
+            photo.resize((round(photo.width * 3024 / photo.height), 3024), Image.BILINEAR).save(buffer, "JPEG", quality=90)
             data = buffer.getvalue()
         before = page.evaluate("window.digitpad.timings.photos.length")
         page.set_input_files("#photo", files=[{"name": path.name, "mimeType": "image/jpeg", "buffer": data}])
