@@ -133,7 +133,7 @@ def read_photos(page, count: int, size: str):
     returns (milliseconds each, how many read right)."""
     import io
 
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     paths = sorted((FIXTURES / "paper").glob("*.jpg"))[::7][:count]
     times, right, started = [], 0, time.time()
@@ -141,7 +141,7 @@ def read_photos(page, count: int, size: str):
         data = path.read_bytes()
         if size == "phone":
             buffer = io.BytesIO()
-            photo = Image.open(path).convert("RGB")
+            photo = ImageOps.exif_transpose(Image.open(path)).convert("RGB")  # Upright, as the page reads it.
             photo.resize((round(photo.width * 3024 / photo.height), 3024), Image.BILINEAR).save(buffer, "JPEG", quality=90)
             data = buffer.getvalue()
         before = page.evaluate("window.digitpad.timings.photos.length")
