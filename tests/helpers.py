@@ -13,6 +13,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))  # Photos of digits on paper, named "<digit>_…".
 sys.path.insert(0, str(ROOT))
 
 from digitpad.data import IDX_NAMES  # noqa: E402

@@ -121,9 +121,9 @@ def test_a_photo_uploaded_with_the_button_is_read_and_a_blank_page_is_told_so(pa
 
     from digitpad.paper import SHADOW, jpeg_bytes, on_paper
     from digitpad.reading import NO_DIGIT_IN_PHOTO
-    from helpers import FIXTURES
+    from helpers import PAPER
 
-    photo = sorted((FIXTURES / "paper").glob("8_*.jpg"))[0]
+    photo = next(p for p in PAPER if p.name.startswith("8_"))
     with page.expect_file_chooser() as chooser:
         page.locator("#upload").click()
     chooser.value.set_files(str(photo))

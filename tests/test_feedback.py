@@ -243,10 +243,10 @@ def test_a_correction_after_an_uploaded_photos_answer_does_not_store_the_drawing
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    from helpers import FIXTURES
+    from helpers import PAPER
 
     drawing = editor_value(png_file(tmp_path, draw(next(d for d in drawn_digits if d["label"] == 9))["composite"]))
-    photo = sorted((FIXTURES / "paper").glob("2_*.jpg"))[0]
+    photo = next(p for p in PAPER if p.name.startswith("2_"))
     before = count_entries(feedback_dir)
     client.predict(drawing, api_name="/predict")
     client.predict(handle_file(str(photo)), api_name="/predict_upload")

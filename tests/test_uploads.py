@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import FIXTURES, ROOT, draw
+from helpers import PAPER, ROOT, draw
 from digitpad.classify import classify
 from digitpad.reading import NO_DIGIT_IN_PHOTO, open_image
 
-PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
 
 
 def truth(path) -> int:

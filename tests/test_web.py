@@ -16,7 +16,7 @@ from digitpad.inference import MODEL_DIR
 from digitpad.page import beyond_page
 from digitpad.preprocess import READ_SIZE, NoInkError, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
-from helpers import (FIXTURES, chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
+from helpers import (PAPER, chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
                      serve_folder, shadowed_page, stroke_paths, tight_seven)
 
 pytestmark = needs_chromium
@@ -419,9 +419,6 @@ DESK_IN_PAGE = """async (urls) => {
   }
   return rows;
 }"""
-
-
-PAPER = sorted((FIXTURES / "paper").glob("*.jpg"))
 
 
 def photos_read(page) -> int:

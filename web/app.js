@@ -1,7 +1,7 @@
 // digitpad's static page: draw on the canvas, read the digit live, in the browser (the
-// drawing itself is pad.js's; the Number tab is number.js's). A photo picked, dropped on the
-// canvas or pasted is read whole, as the app reads an upload, and shown on the canvas until
-// the pen touches it.
+// drawing itself is pad.js's; the Number tab is number.js's; the tabs between them are
+// here). A photo picked, dropped on the canvas or pasted is read whole, as the app reads an
+// upload, and shown on the canvas until the pen touches it.
 
 import {NO_DIGIT_IN_PHOTO, UNSURE_BELOW} from "./constants.js";
 import {load_model, predict} from "./model.js";
@@ -191,6 +191,26 @@ async function keepOffline() {
     console.warn(`The page will not open offline: ${error.message}`);
   }
 }
+
+// The tabs, as the WAI-ARIA tabs pattern has them: a click or the arrow keys choose one, and
+// only the chosen one is in the page's tab order.
+const tabs = [...document.querySelectorAll("#tabs [role=tab]")];
+const choose = (tab) => {
+  for (const other of tabs) {
+    other.setAttribute("aria-selected", String(other === tab));
+    other.tabIndex = other === tab ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = other !== tab;
+  }
+  tab.focus();
+};
+tabs.forEach((tab, index) => {
+  tab.tabIndex = index === 0 ? 0 : -1;
+  tab.addEventListener("click", () => choose(tab));
+  tab.addEventListener("keydown", (event) => {
+    const step = {ArrowRight: 1, ArrowLeft: -1}[event.key];
+    if (step) choose(tabs[(index + step + tabs.length) % tabs.length]);
+  });
+});
 
 buildBars();
 const numberMessage = number_tab(predict, timings);

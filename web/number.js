@@ -22,7 +22,7 @@ function input_picture(input) {
   return picture;
 }
 
-// Wire up the tab; returns a function that shows a message in place of a number.
+// Wire up the tab's canvas and answer; returns a function that shows a message in place of a number.
 export function number_tab(predict, timings) {
   const canvas = document.querySelector("#numberpad canvas.pad");
   const boxes = document.getElementById("number-boxes").getContext("2d");
@@ -74,26 +74,6 @@ export function number_tab(predict, timings) {
   document.getElementById("number-clear").addEventListener("click", () => {
     pad.clear();
     showNothing(PROMPT);
-  });
-
-  // The tabs, as the WAI-ARIA tabs pattern has them: a click or the arrow keys choose one, and
-  // only the chosen one is in the page's tab order.
-  const tabs = [...document.querySelectorAll("#tabs [role=tab]")];
-  const choose = (tab) => {
-    for (const other of tabs) {
-      other.setAttribute("aria-selected", String(other === tab));
-      other.tabIndex = other === tab ? 0 : -1;
-      document.getElementById(other.getAttribute("aria-controls")).hidden = other !== tab;
-    }
-    tab.focus();
-  };
-  tabs.forEach((tab, index) => {
-    tab.tabIndex = index === 0 ? 0 : -1;
-    tab.addEventListener("click", () => choose(tab));
-    tab.addEventListener("keydown", (event) => {
-      const step = {ArrowRight: 1, ArrowLeft: -1}[event.key];
-      if (step) choose(tabs[(index + step + tabs.length) % tabs.length]);
-    });
   });
   return showNothing; // The message shown until something is written (the prompt by default).
 }
