@@ -145,38 +145,13 @@ def open_four(strokes, rng):
 
 
 def close_four(strokes, rng):
-    """A 4 with a closed top, as it is printed: the arm starts at the top of the stem and runs
-    down to the left to its corner, then across, so that the top is a triangle.
-
-    The arm's way down is bent there, the more the nearer its start; its way across and the
-    stem are left as they were. (Joining the arm's start to the stem's top with a new line
-    instead closes a 4 with a flat lid: a square-headed loop on a stem, which is how many
-    people write a 9.)"""
+    """A 4 with a closed top: the arm's start joined to the top of the stem."""
     parts = _four_parts(strokes)
     if parts is None:
         return strokes
     arm, stem = parts
-    if arm[0, 1] < arm[-1, 1]:  # Drawn from its end across: take it from the top.
-        arm = arm[::-1]
-    chord = arm[-1] - arm[0]
-    normal = np.array([-chord[1], chord[0]]) / max(float(np.hypot(*chord)), 1e-6)
-    corner = int(np.argmax(np.abs((arm - arm[0]) @ normal)))  # Farthest from the chord.
-    if corner == 0:
-        return strokes
-    steps = np.hypot(*np.diff(arm[: corner + 1], axis=0).T)
-    along = np.concatenate([[0.0], np.cumsum(steps)]) / max(float(steps.sum()), 1e-6)
-    bent = arm.copy()
-    bent[: corner + 1] += (1.0 - along)[:, None] * (stem[0] - arm[0])
-    # The bar must run on past the stem: a closed top whose bar stops at the stem is a 9's.
-    low, high, span = _box(strokes)
-    end = bent[-1]
-    if end[1] > stem[0, 1] - 0.2 * span[1]:  # The arm ends up high, not at a bar: no L.
-        return strokes
-    crossing = stem[np.argmin(np.abs(stem[:, 1] - end[1])), 0]
-    if end[0] < crossing + 0.1 * span[0]:
-        past = (crossing + rng.uniform(0.15, 0.3) * span[0], end[1])
-        bent = np.concatenate([bent, _line(end, past)[1:]])
-    return [bent, stem]
+    start = arm[0] if arm[0, 1] >= arm[-1, 1] else arm[-1]
+    return [*strokes, _line(start, stem[0])]
 
 
 def add_hook(strokes, rng):

@@ -13,8 +13,7 @@ from digitpad.drawn import (DEFAULT_FOLDER, EXCLUDED, HELD_OUT_PENDIGITS, held_o
                             renders_by_writer, site_fold_within, split_by_writer, split_fingerprint,
                             tuning_split)
 from digitpad.evaluation import drawing_report, format_report
-from digitpad.habits import (HABITS, as_arrays, close_four, habit_variant, join_strokes,
-                             warp_strokes)
+from digitpad.habits import HABITS, as_arrays, habit_variant, join_strokes, warp_strokes
 from digitpad.inference import MODEL_DIR
 
 # The shared data sit beside a checkout, not in it: a fresh clone skips the test that reads
@@ -153,30 +152,6 @@ def test_habits_draw_more_ink_of_the_right_kind(drawn_digits):
             changed = habit(strokes, rng)
             assert all(s.ndim == 2 and s.shape[1] == 2 and np.isfinite(s).all() for s in changed)
             assert sum(len(s) for s in changed) >= sum(len(s) for s in strokes) or len(changed) == 1
-
-
-def four(bar_end=60.0):
-    """A two-stroke 4 in tablet units (y up): the arm down to the left and across at y = 40,
-    then the stem at x = 45 from the top down."""
-    arm = np.concatenate([np.linspace((20, 100), (0, 40), 7), np.linspace((0, 40), (bar_end, 40), 7)[1:]])
-    return [arm, np.linspace((45, 100), (45, 0), 11)]
-
-
-def test_a_closed_four_has_a_triangle_top_not_a_lid():
-    arm, stem = close_four(four(), np.random.default_rng(0))
-    np.testing.assert_array_equal(stem, four()[1])
-    np.testing.assert_allclose(arm[0], stem[0])  # The arm starts at the top of the stem ...
-    assert (0, 40) in map(tuple, arm)  # ... and still turns at its corner.
-    # Down to the corner it runs on the line from the stem's top to the corner: no flat lid
-    # across the top (a square head on a stem is a 9).
-    down = arm[: 7]
-    t = (100 - down[:, 1]) / 60
-    np.testing.assert_allclose(down[:, 0], 45 * (1 - t), atol=1e-9)
-
-
-def test_a_closed_fours_bar_runs_on_past_its_stem():
-    arm, _ = close_four(four(bar_end=45.0), np.random.default_rng(0))
-    assert arm[-1, 1] == 40 and arm[-1, 0] >= 45 + 0.15 * 45
 
 
 def test_joined_strokes_and_warps_keep_every_point(drawn_digits):
