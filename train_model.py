@@ -102,6 +102,9 @@ def parse_args(argv=None):
         parser.error("--tuning-fold: only with --tuning (it chooses which writers a tuning run reads)")
     if args.tuning_sites and not args.tuning:
         parser.error("--tuning-sites: only with --tuning (it chooses which writers a tuning run reads)")
+    if args.out is not None and args.out.suffix != ".keras":
+        # Checked before any work: a folder given here used to fail only at the save, after training.
+        parser.error(f"--out: give a file ending in .keras (the report goes beside it), not {args.out}")
     return args
 
 

@@ -107,6 +107,7 @@ def test_help_shows_every_default():
         (["--tuning-fold", "2", "--data", "."], "--tuning-fold: only with --tuning"),
         (["--tuning-sites", "ced", "--data", "."], "--tuning-sites: only with --tuning"),
         (["--tuning", "--tuning-sites", ",", "--data", "."], "give one or more site names"),
+        (["--out", "/tmp/runs/fold2", "--data", "."], "--out: give a file ending in .keras"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(args, message):
