@@ -92,6 +92,13 @@ def test_a_fresh_page_shows_no_guess(visit):
     assert "Draw a digit" in page.inner_text("#verdict")
 
 
+def bar_shares(page) -> list[float]:
+    """How much of each digit's bar track is filled, as the page is laid out (not as styled)."""
+    return page.evaluate("""[...document.querySelectorAll('#bars li')].map(row =>
+        row.querySelector('.fill').getBoundingClientRect().width /
+        row.querySelector('.track').getBoundingClientRect().width)""")
+
+
 def test_mouse_drawn_digits_are_read_and_clear_empties_the_answer(visit, drawn_digits):
     page, requests = visit()
     right = 0
@@ -102,9 +109,12 @@ def test_mouse_drawn_digits_are_read_and_clear_empties_the_answer(visit, drawn_d
         probabilities = json.loads(page.get_attribute("#prediction", "data-probabilities"))
         assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-3
         assert int(shown) == int(np.argmax(probabilities))
+        # The bar chart shows them: each bar as long as its probability (within a pixel or so).
+        assert np.allclose(bar_shares(page), probabilities, atol=0.01)
         right += int(shown) == digit
         page.click("#clear")
         assert digit_shown(page) == "" and page.get_attribute("#prediction", "data-probabilities") == ""
+        assert max(bar_shares(page)) == 0
     assert right >= 9
     origin = page.url.rstrip("/")
     assert requests and all(url.startswith(origin) for url in requests), requests
