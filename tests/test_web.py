@@ -464,6 +464,13 @@ def input_shown(page) -> np.ndarray:
     return np.asarray(pixels, np.float64).reshape(784, 4)[:, 0]
 
 
+def dark_on_canvas(page) -> int:
+    """How many of the digit canvas's pixels are dark (a stroke, or a photo's ink and shadow)."""
+    return page.evaluate("(() => { const d = document.querySelector('#sketchpad canvas').getContext('2d')"
+                         ".getImageData(0, 0, 448, 448).data; let n = 0;"
+                         "for (let i = 0; i < d.length; i += 4) n += d[i] < 128; return n; })()")
+
+
 def test_a_photo_picked_dropped_or_pasted_is_read_as_the_app_reads_it(visit, model):
     """Paper fixtures (one stored sideways, upright by its EXIF tag) through the file dialog, a
     drop on the canvas and a paste: the page shows the digit Python reads and, as what the
@@ -484,10 +491,7 @@ def test_a_photo_picked_dropped_or_pasted_is_read_as_the_app_reads_it(visit, mod
     corner = page.locator("#sketchpad canvas").bounding_box()
     page.mouse.click(corner["x"] + 5, corner["y"] + 5)
     page.wait_for_timeout(100)
-    dark = page.evaluate("(() => { const d = document.querySelector('#sketchpad canvas').getContext('2d')"
-                         ".getImageData(0, 0, 448, 448).data; let n = 0;"
-                         "for (let i = 0; i < d.length; i += 4) n += d[i] < 128; return n; })()")
-    assert dark < 40 * 40  # The photo gone; only the dot the click drew.
+    assert dark_on_canvas(page) < 40 * 40  # The photo gone; only the dot the click drew.
     origin = page.url.rstrip("/")
     assert all(url.startswith(origin) or url.startswith("blob:") for url in requests), requests
 
@@ -513,8 +517,10 @@ def test_photos_the_app_refuses_are_refused_with_its_sentences_and_a_big_camera_
     from digitpad.reading import NO_DIGIT_IN_PHOTO, NOT_A_PICTURE, open_image
 
     page, _ = visit()
+    give_photo(page, "pick", PAPER[0].read_bytes())
+    assert digit_shown(page) != "" and dark_on_canvas(page) > 0
     assert give_photo(page, "pick", b"not a picture at all", "notes.txt", "text/plain") == NOT_A_PICTURE
-    assert digit_shown(page) == ""
+    assert digit_shown(page) == "" and dark_on_canvas(page) == 0  # The photo before it goes too.
     big = io.BytesIO()
     Image.new("L", (5712, 4284), 255).save(big, format="PNG")
     with pytest.raises(ValueError) as refused:

@@ -116,8 +116,10 @@ function showPhoto(pixels) {
 async function readPhoto(file) {
   if (!window.digitpad.ready) return;
   const started = performance.now();
+  let opened = false;
   try {
     const pixels = await open_photo(file);
+    opened = true;
     showPhoto(pixels);
     let input;
     try {
@@ -128,6 +130,12 @@ async function readPhoto(file) {
     }
     showAnswer(await predict(input), input);
   } catch (error) {
+    // A file that cannot be opened empties the canvas with the answer: an earlier drawing or
+    // photo left beside the refusal would look like what was refused.
+    if (!opened) {
+      pad.clear();
+      photoShown = false;
+    }
     showNothing(error.message);
   } finally {
     timings.photos.push(performance.now() - started);
