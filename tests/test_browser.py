@@ -49,6 +49,16 @@ def wait_for_label(page, digit: str, timeout=30_000):
         raise AssertionError(f"expected {digit!r}, the page shows {label_text(page)!r}") from None
 
 
+BARS = "#probabilities svg .mark-rect path"  # The chart's bars, as Vega draws them.
+
+
+def bar_heights(page) -> dict[int, float]:
+    """Each digit's bar in the probability chart: its drawn height in pixels."""
+    bars = page.evaluate(f"[...document.querySelectorAll('{BARS}')]"
+                         ".map(p => [p.getAttribute('aria-label'), p.getBBox().height])")
+    return {int(label.split(";")[0].split(":")[1]): height for label, height in bars}
+
+
 def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
     record = next(d for d in drawn_digits if d["label"] == 3)
     draw_with_mouse(page, record)
@@ -56,6 +66,11 @@ def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
     assert "3" in page.locator("#message").inner_text()
     preview = page.locator("#preview img")
     assert preview.count() == 1
+    # The chart is drawn: ten bars, the read digit's the tallest, the others far shorter.
+    page.wait_for_function(f"document.querySelectorAll('{BARS}').length === 10", timeout=30_000)
+    heights = bar_heights(page)
+    assert sorted(heights) == list(range(10)) and max(heights, key=heights.get) == 3
+    assert heights[3] > 2 * max(h for d, h in heights.items() if d != 3)
 
     page.locator("#clear").click()
     page.wait_for_function(
@@ -66,6 +81,7 @@ def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
     assert label_text(page) == ""
     assert "Draw a digit" in page.locator("#message").inner_text()
     assert page.locator("#preview img").count() == 0
+    page.wait_for_function(f"document.querySelectorAll('{BARS}').length === 0", timeout=10_000)
 
     # And the canvas is usable again straight away: a second digit is read too.
     draw_with_mouse(page, next(d for d in drawn_digits if d["label"] == 7))
