@@ -96,9 +96,14 @@ const pad = drawing_pad(canvas, readDrawing, {beforeStroke: () => {
   photoShown = false;
 }});
 
-document.getElementById("clear").addEventListener("click", () => {
+// The canvas emptied, of a drawing or a photo alike.
+function emptyCanvas() {
   pad.clear();
   photoShown = false;
+}
+
+document.getElementById("clear").addEventListener("click", () => {
+  emptyCanvas();
   showNothing(PROMPT);
 });
 
@@ -132,10 +137,7 @@ async function readPhoto(file) {
   } catch (error) {
     // A file that cannot be opened empties the canvas with the answer: an earlier drawing or
     // photo left beside the refusal would look like what was refused.
-    if (!opened) {
-      pad.clear();
-      photoShown = false;
-    }
+    if (!opened) emptyCanvas();
     showNothing(error.message);
   } finally {
     timings.photos.push(performance.now() - started);
@@ -175,8 +177,7 @@ for (const button of document.querySelectorAll("#examples button")) {
     const drawing = new Image();
     drawing.src = button.dataset.example;
     await drawing.decode();
-    pad.clear();
-    photoShown = false;
+    emptyCanvas();
     pad.pen.drawImage(drawing, 0, 0, canvas.width, canvas.height);
     pad.inked = true;
     pad.read(performance.now());
