@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 
 from digitpad.answers import (DIGITS, NUMBER_PROMPT, PROMPT, blank_outputs, correction_outputs,
                               number_outputs, predict_outputs, user_errors)
+from digitpad.clearing import ClearedPads
 from digitpad.component import DigitSketchpad, DigitUploadButton
 from digitpad.feedback import CorrectionGate
 from digitpad.inference import get_model, model_path_from_env
@@ -68,6 +69,20 @@ def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:
     )
 
 
+def clear_pad_js(elem_id: str) -> str:
+    """Browser code for a Clear button: click the pad's own "Clear canvas" tool. A pad sent
+    `None` from the server empties only the first time: Gradio 6.31's image editor keeps the
+    last value it was sent, not what was drawn since, and ignores a value equal to it (as in
+    gradio-app/gradio#9978), so a second Clear left the earlier drawing to be read with the
+    next one. The tool's own clear fires the pad's `change` with no drawing."""
+    return f"() => {{ document.querySelector('#{elem_id} button[aria-label=\"Clear canvas\"]')?.click(); }}"
+
+
+def unchanged(count: int) -> tuple:
+    """An event's answer that leaves its `count` outputs as they are."""
+    return tuple(gr.skip() for _ in range(count))
+
+
 def example_paths() -> list[str]:
     """The example drawings shipped with the package, in digit order."""
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.png"))
@@ -77,11 +92,22 @@ def build_demo(model_path=None) -> gr.Blocks:
     """The whole app as a `gr.Blocks`; `model_path` overrides the served model (tests)."""
     model_path = str(model_path or model_path_from_env())
     gate = CorrectionGate()  # A correction must follow a prediction in the same session.
+    pads = ClearedPads()  # A drawing sent again after its pad was cleared is not read.
+
+    def answer(value, session):
+        outputs = predict_outputs(value, get_model(model_path))
+        gate.saw_prediction(session)
+        return outputs
 
     def predict(value, request: gr.Request):
-        outputs = predict_outputs(value, get_model(model_path))
-        gate.saw_prediction(request.session_hash)
-        return outputs
+        if pads.is_late_copy((request.session_hash, "digit"), value):
+            return unchanged(4)
+        return answer(value, request.session_hash)
+
+    def predict_example(value, request: gr.Request):
+        # Read even if it is the drawing just cleared: the visitor chose it again.
+        pads.read((request.session_hash, "digit"), value)
+        return answer(value, request.session_hash)
 
     def predict_file(path, request: gr.Request):
         with user_errors():
@@ -93,8 +119,18 @@ def build_demo(model_path=None) -> gr.Blocks:
     def save_feedback(value, digit, request: gr.Request):
         return correction_outputs(value, digit, get_model(model_path), gate, request.session_hash)
 
-    def read(value):
+    def read(value, request: gr.Request):
+        if pads.is_late_copy((request.session_hash, "number"), value):
+            return unchanged(4)
         return number_outputs(value, get_model(model_path))
+
+    def clear_digit(request: gr.Request):
+        pads.cleared((request.session_hash, "digit"))
+        return (*blank_outputs(), None, "")
+
+    def clear_number(request: gr.Request):
+        pads.cleared((request.session_hash, "number"))
+        return "", None, None, NUMBER_PROMPT
 
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("# digitpad\nDraw a digit from 0 to 9 (or upload a photo of one), or a whole "
@@ -124,7 +160,7 @@ def build_demo(model_path=None) -> gr.Blocks:
             examples = example_paths()
             if examples:
                 gr.Examples(examples=[[path] for path in examples], inputs=[sketchpad],
-                            outputs=outputs, fn=predict, run_on_click=True, cache_examples=False,
+                            outputs=outputs, fn=predict_example, run_on_click=True, cache_examples=False,
                             label="Or try one of these drawings", examples_per_page=10)
         with gr.Tab("Number", elem_id="number-tab"):
             number_pad = drawing_pad("number-pad", "Write a number, digits side by side",
@@ -142,14 +178,13 @@ def build_demo(model_path=None) -> gr.Blocks:
                       concurrency_limit=4, show_progress="hidden")
         correct.input(save_feedback, inputs=[sketchpad, correct], outputs=[correct, feedback_note],
                       api_name="correct", concurrency_limit=4, show_progress="hidden")
-        clear.click(lambda: (None, *blank_outputs(), None, ""),
-                    outputs=[sketchpad, *outputs, correct, feedback_note],
-                    api_visibility="private", show_progress="hidden")
+        clear.click(clear_digit, outputs=[*outputs, correct, feedback_note],
+                    js=clear_pad_js("sketchpad"), api_visibility="private", show_progress="hidden")
         number_pad.change(read, inputs=number_pad, outputs=number_outputs_,
                           api_name="read_number", concurrency_limit=4, show_progress="hidden",
                           trigger_mode="always_last")
-        number_clear.click(lambda: (None, "", None, None, NUMBER_PROMPT),
-                           outputs=[number_pad, *number_outputs_], api_visibility="private",
+        number_clear.click(clear_number, outputs=number_outputs_,
+                           js=clear_pad_js("number-pad"), api_visibility="private",
                            show_progress="hidden")
         demo.load(None, js=ACTIVATE_BRUSH_JS)
     return demo

@@ -1,0 +1,79 @@
+"""Recognising a drawing that arrives after its pad was cleared.
+
+Gradio 6.31's image editor can send a pad's drawing once more after the pad's own "Clear
+canvas" has emptied it: when strokes came faster than their uploads, the upload it still owed
+goes out after the clear, a copy of what was on the canvas. Read as usual, it would put the
+answer for a drawing that is no longer there beside an empty canvas. So each session's pad
+remembers the drawing it last read and, at a Clear, that drawing; a value equal to it (pixel
+for pixel) is that late copy, and its event changes nothing. A new drawing on the emptied
+canvas cannot be the old one, pixel for pixel.
+
+    pads = ClearedPads()
+    pads.cleared(key)           # at the pad's Clear; key = (session, pad)
+    pads.is_late_copy(key, v)   # before reading a pad's value v; records v as the newest
+    pads.read(key, v)           # records v as the newest without asking
+"""
+
+import collections
+import hashlib
+import threading
+
+import numpy as np
+
+
+def fingerprint(value) -> bytes | None:
+    """A digest of a sketchpad value's pixels (its composite, else its background and layers);
+    None for no drawing."""
+    if not isinstance(value, dict):
+        return None
+    parts = [value.get("composite")] if value.get("composite") is not None else \
+        [value.get("background"), *(value.get("layers") or [])]
+    arrays = [np.ascontiguousarray(p) for p in parts if p is not None]
+    if not arrays:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        digest.update(repr((array.shape, array.dtype.str)).encode())
+        digest.update(array.tobytes())
+    return digest.digest()
+
+
+class ClearedPads:
+    """For the newest `sessions` (session, pad) keys: the drawing last read and the drawing
+    the last Clear took away. Safe to share between Gradio's worker threads."""
+
+    def __init__(self, sessions: int = 10_000):
+        self.sessions = sessions
+        self._pads = collections.OrderedDict()  # key → [newest read, taken away by Clear]
+        self._lock = threading.Lock()
+
+    def _entry(self, key) -> list:
+        entry = self._pads.pop(key, [None, None])
+        self._pads[key] = entry
+        while len(self._pads) > self.sessions:
+            self._pads.popitem(last=False)
+        return entry
+
+    def cleared(self, key) -> None:
+        """The pad `key` was cleared: the drawing it last read is gone from its canvas."""
+        with self._lock:
+            entry = self._entry(key)
+            entry[1] = entry[0]
+
+    def is_late_copy(self, key, value) -> bool:
+        """True if `value` is the drawing the pad's last Clear took away; otherwise records it
+        as the pad's newest drawing (as `read` does) and returns False."""
+        digest = fingerprint(value)
+        with self._lock:
+            entry = self._entry(key)
+            if digest is not None and digest == entry[1]:
+                return True
+            entry[0] = digest
+            return False
+
+    def read(self, key, value) -> None:
+        """Record `value` as the pad's newest drawing, whatever it is (an example the visitor
+        chose is read even if it is the drawing just cleared)."""
+        digest = fingerprint(value)
+        with self._lock:
+            self._entry(key)[0] = digest
