@@ -32,6 +32,8 @@ NUMBER_CANVAS = (896, 320)
 HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
 ACTIVATE_BRUSH_JS = (HERE / "static" / "activate_brush.js").read_text()
+WATCH_STROKES_JS = (HERE / "static" / "watch_strokes.js").read_text()
+CLEAR_PAD_JS = (HERE / "static" / "clear_pad.js").read_text()
 DELETE_CACHE = (300, 900)  # Every 5 minutes, uploads older than 15 minutes leave the cache.
 # Sessions whose state Gradio keeps (least recently used first out; its default is 10,000).
 # Each costs about 70 kB, and every request of its plain HTTP API is a new session: a script
@@ -70,12 +72,13 @@ def drawing_pad(elem_id: str, label: str, size: tuple) -> DigitSketchpad:
 
 
 def clear_pad_js(elem_id: str) -> str:
-    """Browser code for a Clear button: click the pad's own "Clear canvas" tool. A pad sent
-    `None` from the server empties only the first time: Gradio 6.31's image editor keeps the
-    last value it was sent, not what was drawn since, and ignores a value equal to it (as in
-    gradio-app/gradio#9978), so a second Clear left the earlier drawing to be read with the
-    next one. The tool's own clear fires the pad's `change` with no drawing."""
-    return f"() => {{ document.querySelector('#{elem_id} button[aria-label=\"Clear canvas\"]')?.click(); }}"
+    """Browser code for a Clear button: click the pad's own "Clear canvas" tool, once the last
+    stroke has left (`static/clear_pad.js`). A pad sent `None` from the server empties only
+    the first time: Gradio 6.31's image editor keeps the last value it was sent, not what was
+    drawn since, and ignores a value equal to it (as in gradio-app/gradio#9978), so a second
+    Clear left the earlier drawing to be read with the next one. The tool's own clear fires
+    the pad's `change` with no drawing."""
+    return CLEAR_PAD_JS.replace("PAD_ID", elem_id)
 
 
 def unchanged(count: int) -> tuple:
@@ -187,4 +190,5 @@ def build_demo(model_path=None) -> gr.Blocks:
                            js=clear_pad_js("number-pad"), api_visibility="private",
                            show_progress="hidden")
         demo.load(None, js=ACTIVATE_BRUSH_JS)
+        demo.load(None, js=WATCH_STROKES_JS)
     return demo

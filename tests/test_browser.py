@@ -113,6 +113,26 @@ def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
     clear_and_wait(page)
 
 
+def test_a_clear_right_after_a_stroke_leaves_no_answer_beside_the_empty_canvas(page, drawn_digits):
+    """Clear clicked while the stroke is still on its way to the server (its canvas exported
+    and uploaded for half a second and more after the pen-up): the stroke's answer must not
+    arrive after the clear's and stay beside the emptied canvas. Clicked at several moments
+    after the pen-up, since which one falls into that window depends on the machine; without
+    the wait in static/clear_pad.js, half of such clicks here left the stroke's answer."""
+    import time
+
+    three = next(d for d in drawn_digits if d["label"] == 3)
+    for delay in (0.3, 0.45, 0.55, 0.65, 0.8):
+        draw_with_mouse(page, three)
+        time.sleep(delay)
+        page.locator("#clear").click()
+        time.sleep(3)  # Whatever answer is still on its way arrives in this time.
+        assert ink_on_pad(page) == 0, f"Clear {delay} s after the pen-up"
+        assert label_text(page) == "" and "Draw a digit" in page.locator("#message").inner_text(), \
+            f"Clear {delay} s after the pen-up left {label_text(page)!r} beside the empty canvas"
+        page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=10_000)
+
+
 def test_write_a_three_digit_number_and_see_it_read(page, drawn_digits):
     page.get_by_role("tab", name="Number").click()
     page.wait_for_selector('#number-pad button[aria-label="Brush"].highlight', timeout=10_000)
