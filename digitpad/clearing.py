@@ -1,9 +1,12 @@
 """Recognising a drawing that arrives after its pad was cleared.
 
 Gradio 6.31's image editor can send a pad's drawing once more after the pad's own "Clear
-canvas" has emptied it: when strokes came faster than their uploads, the upload it still owed
-goes out after the clear, a copy of what was on the canvas. Read as usual, it would put the
-answer for a drawing that is no longer there beside an empty canvas. So each session's pad
+canvas" has emptied it: about a second after the clear's empty drawing, a copy of what was on
+the canvas, the very files of its last upload (seen on the Number tab, three digits written
+in a row and cleared once their number showed; why the editor sends it was not found). Read
+as usual, it would put the answer for a drawing that is no longer there beside an empty
+canvas. (A stroke still on its way when Clear is clicked is another case: the Clear waits for
+it in the page, `static/clear_pad.js`.) So each session's pad
 remembers the drawing it last read and, at a Clear, that drawing; a value equal to it (pixel
 for pixel) is that late copy, and its event changes nothing. A new drawing on the emptied
 canvas cannot be the old one, pixel for pixel.
