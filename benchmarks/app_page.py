@@ -26,13 +26,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, draw_on_page, stop  # noqa: E402
+from helpers import BARS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, LABEL, draw_on_page, stop  # noqa: E402
 from serving import SERVERS, start  # noqa: E402
 
 from digitpad.drawings import load_drawn_digits  # noqa: E402
 
-LABEL = "#prediction [data-testid='label-output-value']"
-BARS = "#probabilities svg .mark-rect path"  # The chart's bars, as Vega draws them.
 
 # Installed before the page's own scripts: the time of every pointer-up, of every request
 # (resource timings), of every answer's arrival, and the moments the answer's text and the

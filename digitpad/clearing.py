@@ -17,11 +17,11 @@ canvas cannot be the old one, pixel for pixel.
     pads.read(key, v)           # records v as the newest without asking
 """
 
-import collections
 import hashlib
-import threading
 
 import numpy as np
+
+from digitpad.sessions import SessionTable
 
 
 def fingerprint(value) -> bytes | None:
@@ -46,29 +46,18 @@ class ClearedPads:
     the last Clear took away. Safe to share between Gradio's worker threads."""
 
     def __init__(self, sessions: int = 10_000):
-        self.sessions = sessions
-        self._pads = collections.OrderedDict()  # key → [newest read, taken away by Clear]
-        self._lock = threading.Lock()
-
-    def _entry(self, key) -> list:
-        entry = self._pads.pop(key, [None, None])
-        self._pads[key] = entry
-        while len(self._pads) > self.sessions:
-            self._pads.popitem(last=False)
-        return entry
+        self._pads = SessionTable(sessions, new=lambda: [None, None])  # [newest read, taken away]
 
     def cleared(self, key) -> None:
         """The pad `key` was cleared: the drawing it last read is gone from its canvas."""
-        with self._lock:
-            entry = self._entry(key)
+        with self._pads.touch(key) as entry:
             entry[1] = entry[0]
 
     def is_late_copy(self, key, value) -> bool:
         """True if `value` is the drawing the pad's last Clear took away; otherwise records it
         as the pad's newest drawing (as `read` does) and returns False."""
         digest = fingerprint(value)
-        with self._lock:
-            entry = self._entry(key)
+        with self._pads.touch(key) as entry:
             if digest is not None and digest == entry[1]:
                 return True
             entry[0] = digest
@@ -78,5 +67,5 @@ class ClearedPads:
         """Record `value` as the pad's newest drawing, whatever it is (an example the visitor
         chose is read even if it is the drawing just cleared)."""
         digest = fingerprint(value)
-        with self._lock:
-            self._entry(key)[0] = digest
+        with self._pads.touch(key) as entry:
+            entry[0] = digest

@@ -15,7 +15,6 @@ entries only and concurrent writers never meet (every entry has its own random n
     x, y = load_corrections(root)          # (N, 28, 28) uint8, (N,) uint8
 """
 
-import collections
 import datetime
 import io
 import json
@@ -30,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad.limits import env_number
+from digitpad.sessions import SessionTable
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "feedback"
 DEFAULT_MAX_ENTRIES = 10_000
@@ -145,20 +145,15 @@ class CorrectionGate:
 
     def __init__(self, per_session: int = 20, window: float = 600.0, sessions: int = 10_000):
         self.per_session, self.window, self.sessions = per_session, window, sessions
-        self._seen = collections.OrderedDict()  # session → [time of last prediction, corrections]
-        self._lock = threading.Lock()
+        # session → [time of last prediction, corrections, the last answer was for a photo]
+        self._seen = SessionTable(sessions, new=lambda: [0.0, 0, False])
 
     def saw_prediction(self, session, photo: bool = False) -> None:
-        with self._lock:
-            entry = self._seen.pop(session, [0.0, 0, False])
+        with self._seen.touch(session) as entry:
             entry[0], entry[2] = time.monotonic(), photo
-            self._seen[session] = entry
-            while len(self._seen) > self.sessions:
-                self._seen.popitem(last=False)
 
     def admit(self, session) -> None:
-        with self._lock:
-            entry = self._seen.get(session)
+        with self._seen.peek(session) as entry:
             if entry is None or time.monotonic() - entry[0] > self.window:
                 raise ValueError("Draw a digit and see the model's answer first, then correct it.")
             if entry[2]:

@@ -409,6 +409,9 @@ def call_raw(url, api_name, data, timeout=60, source=None):
 # --- Browser tests: Debian's Chromium, driven by Playwright.
 
 CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
+# The Gradio app's answer, and the bars of its probability chart as Vega draws them.
+LABEL = "#prediction [data-testid='label-output-value']"
+BARS = "#probabilities svg .mark-rect path"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import HeldJoins, draw_on_page, join_queue, needs_chromium, start_app, stop, wait_until
+from helpers import BARS, LABEL, HeldJoins, draw_on_page, join_queue, needs_chromium, start_app, stop, wait_until
 
 pytestmark = needs_chromium
 
@@ -33,7 +33,7 @@ def draw_with_mouse(page, record, pad="#sketchpad", box=None, which=slice(None))
 
 
 def label_text(page) -> str:
-    value = page.locator("#prediction [data-testid='label-output-value']")
+    value = page.locator(LABEL)
     return value.inner_text().strip() if value.count() else ""
 
 
@@ -49,7 +49,6 @@ def wait_for_label(page, digit: str, timeout=30_000):
         raise AssertionError(f"expected {digit!r}, the page shows {label_text(page)!r}") from None
 
 
-BARS = "#probabilities svg .mark-rect path"  # The chart's bars, as Vega draws them.
 
 
 def bar_heights(page) -> dict[int, float]:
