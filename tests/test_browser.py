@@ -49,8 +49,6 @@ def wait_for_label(page, digit: str, timeout=30_000):
         raise AssertionError(f"expected {digit!r}, the page shows {label_text(page)!r}") from None
 
 
-
-
 def bar_heights(page) -> dict[int, float]:
     """Each digit's bar in the probability chart: its drawn height in pixels."""
     bars = page.evaluate(f"[...document.querySelectorAll('{BARS}')]"
