@@ -137,14 +137,17 @@ def build_demo(model_path=None) -> gr.Blocks:
 
     with gr.Blocks(title="digitpad: draw a digit", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("# digitpad\nDraw a digit from 0 to 9 (or upload a photo of one), or a whole "
-                    "number. A CNN trained on MNIST and real pen drawings reads it as you draw.")
+                    "number. A CNN trained on MNIST and real pen drawings reads it as you draw.",
+                    elem_id="title")
         with gr.Tab("Digit", elem_id="digit-tab"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
                     sketchpad = drawing_pad("sketchpad", "Draw here", (CANVAS_SIZE, CANVAS_SIZE))
+                    # Side by side on a phone too (Gradio's 160 px minimum stacks them there), so that
+                    # the answer below them is in view while a finger draws.
                     with gr.Row():
-                        clear = gr.Button("Clear", elem_id="clear", variant="secondary")
-                        upload = DigitUploadButton("Upload a photo of a digit", elem_id="upload",
+                        clear = gr.Button("Clear", elem_id="clear", variant="secondary", min_width=100, size="md")
+                        upload = DigitUploadButton("Upload a photo", elem_id="upload", min_width=100, size="md",
                                                    file_types=["image"], variant="secondary")
                 with gr.Column(scale=2, min_width=260):
                     message = gr.Markdown(PROMPT, elem_id="message", label="Verdict")

@@ -462,6 +462,20 @@ def serve_folder(folder):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+def touch_on_page(page, record, canvas="#sketchpad canvas", points_per_stroke=None) -> None:
+    """Draw a record's strokes with a finger: touch events through the DevTools protocol, as a
+    phone's touchscreen sends them (the page needs a context with `has_touch`)."""
+    session = page.context.new_cdp_session(page)
+    box = page.locator(canvas).first.bounding_box()
+    for points in stroke_paths(record, box):
+        if points_per_stroke:
+            points = points[:: max(1, len(points) // points_per_stroke)] + [points[-1]]
+        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+        for kind, (x, y) in zip(kinds, points):
+            session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def draw_on_page(page, record, canvas="#sketchpad canvas", box=None, points_per_stroke=None,
                  which=slice(None)):
     """Draw a record's strokes with mouse drags on the page's canvas (or within `box` of it):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BARS, LABEL, HeldJoins, draw_on_page, join_queue, needs_chromium, start_app, stop, wait_until
+from helpers import (BARS, LABEL, HeldJoins, draw_on_page, join_queue, needs_chromium, start_app, stop, touch_on_page,
+                     wait_until)
 
 pytestmark = needs_chromium
 
@@ -108,6 +109,28 @@ def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
         wait_for_label(page, str(digit))
         assert ink_on_pad(page) > 0
     clear_and_wait(page)
+
+
+def test_a_finger_on_a_phone_draws_and_sees_the_verdict_without_scrolling(browser, live_app, drawn_digits):
+    """On a 390×844 phone, whose browser's bars leave about 664 px of page in view: the pad,
+    its buttons and the verdict under them are on screen as the page opens, and a digit drawn
+    by touch is read there (a finger on the pad cannot scroll the page)."""
+    context = browser.new_context(viewport={"width": 390, "height": 664}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(live_app)
+        page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=30_000)
+        record = next(d for d in drawn_digits if d["label"] == 3)
+        touch_on_page(page, record, points_per_stroke=16)
+        wait_for_label(page, "3")
+        assert "It's a 3" in page.inner_text("#message")
+        assert page.evaluate("window.scrollY") == 0
+        for selector in ("#sketchpad canvas", "#clear", "#upload", "#message"):
+            box = page.locator(selector).first.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 664, (selector, box)
+    finally:
+        context.close()
 
 
 def test_a_clear_right_after_a_stroke_leaves_no_answer_beside_the_empty_canvas(page, drawn_digits):

@@ -17,7 +17,7 @@ from digitpad.page import beyond_page
 from digitpad.preprocess import READ_SIZE, NoInkError, centre_by_mass, preprocess
 from digitpad.reading import to_grayscale
 from helpers import (PAPER, chalk_board, draw, draw_on_page, deep_shadow_photo, needs_chromium, one_cropped_to_its_stroke,
-                     serve_folder, shadowed_page, stroke_paths, tight_seven)
+                     serve_folder, shadowed_page, stroke_paths, tight_seven, touch_on_page)
 
 pytestmark = needs_chromium
 
@@ -72,15 +72,8 @@ def draw_with_mouse(page, record):
 
 
 def draw_with_finger(page, record):
-    """Touch strokes through the DevTools protocol, as a phone's touchscreen sends them."""
-    session = page.context.new_cdp_session(page)
-    box = page.locator("#sketchpad canvas").bounding_box()
     before = answers(page)
-    for points in stroke_paths(record, box):
-        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
-        for kind, (x, y) in zip(kinds, points):
-            session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
-        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch_on_page(page, record)
     page.wait_for_function(f"window.digitpad.timings.penUpToAnswer.length >= {before + len(record['strokes'])}",
                            timeout=10_000)
     page.wait_for_timeout(50)
@@ -120,14 +113,20 @@ def test_mouse_drawn_digits_are_read_and_clear_empties_the_answer(visit, drawn_d
     assert requests and all(url.startswith(origin) for url in requests), requests
 
 
-def test_touch_drawing_on_a_phone_reads_and_does_not_scroll(visit, drawn_digits):
-    page, _ = visit(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+def test_touch_drawing_on_a_phone_reads_in_view_and_does_not_scroll(visit, drawn_digits):
+    """On a 390×844 phone, whose browser's bars leave about 664 px of page in view, the whole
+    canvas and the digit read are both on screen as the page opens: a finger draws and sees the
+    answer without scrolling (which a finger on the canvas cannot do)."""
+    page, _ = visit(viewport={"width": 390, "height": 664}, has_touch=True, is_mobile=True)
     box = page.locator("#sketchpad canvas").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # The canvas fits the phone.
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 664
     record = next(d for d in drawn_digits if d["label"] == 3)
     draw_with_finger(page, record)
     assert digit_shown(page) == "3"
     assert page.evaluate("window.scrollY") == 0
+    digit = page.locator("#digit").bounding_box()
+    assert digit["height"] > 0 and digit["y"] + digit["height"] <= 664, digit
 
 
 def test_the_page_opens_again_and_reads_with_the_network_gone(visit, drawn_digits):
