@@ -9,8 +9,10 @@ the blank answer at once. Whatever this costs per call is Gradio's own cost.
 
 import gradio as gr
 
+# The same canvas as digitpad's pad (`digitpad.webui.CANVAS_SIZE`), so both upload the same bytes.
+
 with gr.Blocks() as demo:
-    sketchpad = gr.Sketchpad(canvas_size=(448, 448), type="numpy", image_mode="RGBA", format="png")
+    sketchpad = gr.Sketchpad(canvas_size=(280, 280), type="numpy", image_mode="RGBA", format="png")
     outputs = [gr.Label(num_top_classes=1), gr.BarPlot(x="digit", y="probability"),
                gr.HTML(), gr.Markdown()]
     sketchpad.change(lambda value: (None, None, None, "Draw a digit."), inputs=sketchpad,

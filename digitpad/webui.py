@@ -26,8 +26,11 @@ from digitpad.limits import (ADDRESS_QUEUE, MAX_REQUEST_BYTES, BodyLimit, ByteBu
                              forget_unreachable, waiting_from)
 from digitpad.reading import NO_DIGIT_IN_PHOTO, open_image
 
-CANVAS_SIZE = 448
-BRUSH_RADIUS = 14  # Thick enough that strokes read well; the preprocessing evens widths anyway.
+# The pad shows at about 290 px on a desktop and 260 on a phone, so 280 px draws at about one
+# canvas pixel a screen pixel; 448 was shrunk on screen and uploaded 2.6 times the pixels with
+# every stroke (the answer came 190 ms later, `benchmarks/app_page.py`).
+CANVAS_SIZE = 280
+BRUSH_RADIUS = 9  # Thick enough that strokes read well (as 14 on 448); the preprocessing evens widths anyway.
 NUMBER_CANVAS = (896, 320)
 HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
