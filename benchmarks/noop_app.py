@@ -9,9 +9,8 @@ the blank answer at once. Whatever this costs per call is Gradio's own cost.
 
 import gradio as gr
 
-# The same canvas as digitpad's pad (`digitpad.webui.CANVAS_SIZE`), so both upload the same bytes.
-
 with gr.Blocks() as demo:
+    # The same canvas as digitpad's pad (`digitpad.webui.CANVAS_SIZE`): both upload the same bytes.
     sketchpad = gr.Sketchpad(canvas_size=(280, 280), type="numpy", image_mode="RGBA", format="png")
     outputs = [gr.Label(num_top_classes=1), gr.BarPlot(x="digit", y="probability"),
                gr.HTML(), gr.Markdown()]
