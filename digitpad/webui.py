@@ -172,8 +172,8 @@ def build_demo(model_path=None) -> gr.Blocks:
                             outputs=outputs, fn=predict_example, run_on_click=True, cache_examples=False,
                             label="Or try one of these drawings", examples_per_page=10)
         with gr.Tab("Number", elem_id="number-tab"):
-            number_pad = drawing_pad("number-pad", "Write a number, digits side by side",
-                                     NUMBER_CANVAS)
+            # A short label: on a phone, the zoom tools cover a longer one.
+            number_pad = drawing_pad("number-pad", "Write a number", NUMBER_CANVAS)
             number_clear = gr.Button("Clear", elem_id="number-clear", variant="secondary")
             number_message = gr.Markdown(NUMBER_PROMPT, elem_id="number-message")
             number = gr.Textbox(label="Number", elem_id="number", interactive=False)

@@ -462,11 +462,12 @@ def serve_folder(folder):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def touch_on_page(page, record, canvas="#sketchpad canvas", points_per_stroke=None) -> None:
-    """Draw a record's strokes with a finger: touch events through the DevTools protocol, as a
-    phone's touchscreen sends them (the page needs a context with `has_touch`)."""
+def touch_on_page(page, record, canvas="#sketchpad canvas", points_per_stroke=None, box=None) -> None:
+    """Draw a record's strokes with a finger (within `box` of the canvas, if given): touch
+    events through the DevTools protocol, as a phone's touchscreen sends them (the page needs
+    a context with `has_touch`)."""
     session = page.context.new_cdp_session(page)
-    box = page.locator(canvas).first.bounding_box()
+    box = box or page.locator(canvas).first.bounding_box()
     for points in stroke_paths(record, box):
         if points_per_stroke:
             points = points[:: max(1, len(points) // points_per_stroke)] + [points[-1]]

@@ -111,26 +111,76 @@ def test_draw_a_digit_see_it_read_then_clear(page, drawn_digits):
     clear_and_wait(page)
 
 
-def test_a_finger_on_a_phone_draws_and_sees_the_verdict_without_scrolling(browser, live_app, drawn_digits):
-    """On a 390×844 phone, whose browser's bars leave about 664 px of page in view: the pad,
-    its buttons and the verdict under them are on screen as the page opens, and a digit drawn
-    by touch is read there (a finger on the pad cannot scroll the page)."""
-    context = browser.new_context(viewport={"width": 390, "height": 664}, has_touch=True, is_mobile=True)
+PHONE = {"width": 390, "height": 664}  # A 390×844 phone's page, less its browser's bars.
+
+
+@pytest.fixture
+def phone(browser, live_app):
+    """The app on a phone, touch and all, once its sketchpad is ready to draw on."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     page = context.new_page()
-    try:
-        page.goto(live_app)
-        page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=30_000)
-        record = next(d for d in drawn_digits if d["label"] == 3)
-        touch_on_page(page, record, points_per_stroke=16)
-        wait_for_label(page, "3")
-        assert "It's a 3" in page.inner_text("#message")
-        assert page.evaluate("window.scrollY") == 0
-        for selector in ("#sketchpad canvas", "#clear", "#upload", "#message"):
-            box = page.locator(selector).first.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
-            assert box["y"] >= 0 and box["y"] + box["height"] <= 664, (selector, box)
-    finally:
-        context.close()
+    page.goto(live_app)
+    page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=30_000)
+    yield page
+    context.close()
+
+
+def assert_in_view(page, selectors) -> None:
+    """Each selector's element is wholly on the phone's screen, the page unscrolled."""
+    assert page.evaluate("window.scrollY") == 0
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (selector, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (selector, box)
+
+
+def drawing_area(page, pad, side) -> dict:
+    """Where a pad's drawing (`side`, its canvas size) shows on the page: centred in the pad's
+    canvas element at the zoom its toolbar reads."""
+    canvas = page.locator(f"{pad} canvas").first.bounding_box()
+    zoom = float(page.locator(f"{pad} span[role=button]", has_text="%").first.inner_text().rstrip("%")) / 100
+    width, height = side[0] * zoom, side[1] * zoom
+    return {"x": canvas["x"] + (canvas["width"] - width) / 2, "y": canvas["y"] + (canvas["height"] - height) / 2,
+            "width": width, "height": height}
+
+
+def test_a_finger_on_a_phone_draws_and_sees_the_verdict_without_scrolling(phone, drawn_digits):
+    """On a phone: the pad, its buttons and the verdict under them are on screen as the page
+    opens, and a digit drawn by touch is read there (a finger on the pad cannot scroll the page)."""
+    record = next(d for d in drawn_digits if d["label"] == 3)
+    touch_on_page(phone, record, points_per_stroke=16)
+    wait_for_label(phone, "3")
+    assert "It's a 3" in phone.inner_text("#message")
+    assert_in_view(phone, ("#sketchpad canvas", "#clear", "#upload", "#message"))
+
+
+def test_on_a_phone_the_toolbar_leaves_the_drawing_uncovered(phone):
+    """Gradio puts its tools 15 px into the pad; on a phone, where the drawing is as wide as the
+    pad allows, they covered its first 15 px (app.css moves them to the pad's edge)."""
+    from digitpad.webui import CANVAS_SIZE
+
+    area = drawing_area(phone, "#sketchpad", (CANVAS_SIZE, CANVAS_SIZE))
+    tools = phone.locator("#sketchpad .toolbar-wrap").first.bounding_box()
+    assert tools["x"] + tools["width"] <= area["x"] + 1, (tools, area)
+
+
+def test_a_number_written_by_finger_on_a_phone_is_read_in_view(phone, drawn_digits):
+    """The Number tab on a phone: its wide pad no longer stands in a box more than three
+    times as tall as the drawing, so the number read appears on screen under it."""
+    from digitpad.webui import NUMBER_CANVAS
+
+    phone.get_by_role("tab", name="Number").click()
+    phone.wait_for_selector('#number-pad button[aria-label="Brush"].highlight', timeout=10_000)
+    area = drawing_area(phone, "#number-pad", NUMBER_CANVAS)
+    width, height = area["width"] * 0.7, area["height"] * 0.8
+    left, top = area["x"] + area["width"] * 0.15, area["y"] + area["height"] * 0.1
+    for index, digit in enumerate("42"):
+        record = next(d for d in drawn_digits if d["label"] == int(digit))
+        half = {"x": left + index * width / 2, "y": top, "width": width / 2, "height": height}
+        touch_on_page(phone, record, canvas="#number-pad canvas", points_per_stroke=16, box=half)
+    phone.wait_for_function("() => document.querySelector('#number textarea, #number input').value === '42'",
+                            timeout=30_000)
+    assert_in_view(phone, ("#number-pad", "#number-clear", "#number"))
 
 
 def test_a_clear_right_after_a_stroke_leaves_no_answer_beside_the_empty_canvas(page, drawn_digits):
