@@ -11,9 +11,10 @@ from helpers import (BARS, LABEL, HeldJoins, draw_on_page, join_queue, needs_chr
 pytestmark = needs_chromium
 
 
-def open_page(browser, url):
-    """A new page at `url`, once its sketchpad is ready to draw on."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def open_page(browser, url, **context):
+    """A new page at `url` (in a desktop window unless `context` says otherwise), once its
+    sketchpad is ready to draw on."""
+    page = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | context)).new_page()
     page.goto(url)
     page.wait_for_selector("#sketchpad canvas", timeout=30_000)
     page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=10_000)
@@ -117,12 +118,9 @@ PHONE = {"width": 390, "height": 664}  # A 390×844 phone's page, less its brows
 @pytest.fixture
 def phone(browser, live_app):
     """The app on a phone, touch and all, once its sketchpad is ready to draw on."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.goto(live_app)
-    page.wait_for_selector('#sketchpad button[aria-label="Brush"].highlight', timeout=30_000)
+    page = open_page(browser, live_app, viewport=PHONE, has_touch=True, is_mobile=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def assert_in_view(page, selectors) -> None:
